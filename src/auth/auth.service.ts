@@ -1,0 +1,121 @@
+import { Injectable } from '@nestjs/common';
+import { AppConfig } from '../config/app-config';
+import { AuthUser } from '../common/decorators/auth.decorators';
+import { DomainError, ForbiddenError, InactiveUserError, RateLimitedError, UnauthenticatedError } from '../common/errors/domain-errors';
+import { WindowCounter } from '../common/util/window-counter';
+import { AuditService } from '../audit/audit.service';
+import { SessionStateCache } from '../sessions/session-state.cache';
+import { SessionsService } from '../sessions/sessions.service';
+import { User } from '../users/user.entity';
+import { PasswordService } from '../users/password.service';
+import { UsersService } from '../users/users.service';
+import { TokenService } from './token.service';
+import { AuthMetrics } from './auth.metrics';
+
+export interface TokenPair { accessToken: string; refreshToken: string; tokenType: 'Bearer'; expiresIn: number }
+export interface ClientMeta { ip?: string; userAgent?: string }
+
+/**
+ * Every credential check, HTTP and WebSocket alike, goes through here, so a
+ * socket is held to exactly the rules a REST call is.
+ */
+@Injectable()
+export class AuthService {
+  private readonly accountFailures = new WindowCounter();
+
+  constructor(
+    private readonly tokens: TokenService,
+    private readonly sessions: SessionsService,
+    private readonly state: SessionStateCache,
+    private readonly users: UsersService,
+    private readonly passwords: PasswordService,
+    private readonly audit: AuditService,
+    private readonly metrics: AuthMetrics,
+    private readonly config: AppConfig,
+  ) {}
+
+  async register(input: { email: string; password: string; displayName?: string }): Promise<User> {
+    if (!this.config.app.registrationOpen) throw new ForbiddenError('Registration is closed');
+    const user = await this.users.create(input);
+    await this.audit.record('register', { userId: user.id });
+    return user;
+  }
+
+  async login(email: string, password: string, meta: ClientMeta): Promise<TokenPair> {
+    const key = email.toLowerCase();
+    if (this.accountFailures.count(key) >= this.config.app.loginAccountFailuresPerMinute) {
+      this.metrics.login('rate_limited');
+      await this.audit.record('login_failed', { ip: meta.ip, reason: 'account rate limited', detail: { email: key } });
+      throw new RateLimitedError('Too many failed logins for this account; try again later');
+    }
+    const user = await this.users.findByEmail(key);
+    if (!(await this.passwords.verify(user?.passwordHash, password)) || !user) {
+      this.accountFailures.hit(key);
+      this.metrics.login('failed');
+      await this.audit.record('login_failed', { userId: user?.id, ip: meta.ip, reason: 'bad credentials', detail: { email: key } });
+      throw new UnauthenticatedError('Invalid email or password', 'bad_credentials');
+    }
+    if (!user.active) {
+      this.metrics.login('inactive');
+      await this.audit.record('login_failed', { userId: user.id, ip: meta.ip, reason: 'inactive' });
+      throw new InactiveUserError('Account is inactive');
+    }
+    this.accountFailures.reset(key);
+    const { session, refreshToken } = await this.sessions.open(user.id, meta);
+    this.metrics.login('ok');
+    await this.audit.record('login', { userId: user.id, sessionId: session.id, ip: meta.ip });
+    return this.pair(user, session.id, refreshToken);
+  }
+
+  async refresh(refreshToken: string, meta: ClientMeta): Promise<TokenPair> {
+    try {
+      const { session, refreshToken: next } = await this.sessions.rotate(refreshToken, meta.ip);
+      const user = await this.users.findById(session.userId);
+      if (!user?.active) throw new InactiveUserError();
+      this.metrics.refresh('ok');
+      await this.audit.record('refresh', { userId: user.id, sessionId: session.id, ip: meta.ip });
+      return this.pair(user, session.id, next);
+    } catch (err) {
+      this.metrics.refresh(err instanceof UnauthenticatedError ? err.reason : 'error');
+      if (err instanceof DomainError && !(err instanceof UnauthenticatedError && err.reason === 'refresh_reuse')) {
+        await this.audit.record('refresh_failed', { ip: meta.ip, reason: err instanceof UnauthenticatedError ? err.reason : err.kind });
+      }
+      throw err;
+    }
+  }
+
+  async logout(user: AuthUser, meta: ClientMeta): Promise<void> {
+    await this.sessions.revoke(user.sessionId, 'logout');
+    await this.audit.record('logout', { userId: user.userId, sessionId: user.sessionId, ip: meta.ip });
+  }
+
+  /** Verifies an access token and that its session and user are still good (from memory; no query per call once warm). */
+  async authenticateAccessToken(token: string): Promise<AuthUser> {
+    const claims = this.tokens.verifyAccess(token);
+    await this.assertLive(claims.sid, claims.sub);
+    return { userId: claims.sub, sessionId: claims.sid, role: claims.role, expiresAt: claims.exp * 1000 };
+  }
+
+  /** Spends a single-use ws ticket. */
+  async authenticateTicket(ticket: string): Promise<AuthUser> {
+    const t = await this.sessions.consumeTicket(ticket);
+    await this.assertLive(t.sessionId, t.userId);
+    const user = await this.users.findById(t.userId);
+    return { userId: t.userId, sessionId: t.sessionId, role: user?.role ?? 'user', expiresAt: t.authExpiresAt };
+  }
+
+  issueTicket(user: AuthUser): Promise<{ ticket: string; expiresIn: number }> {
+    return this.sessions.issueTicket(user.sessionId, user.userId, user.expiresAt);
+  }
+
+  private async assertLive(sessionId: string, userId: string): Promise<void> {
+    const verdict = await this.state.check(sessionId, userId);
+    if (verdict === 'revoked') throw new UnauthenticatedError('Session revoked', 'revoked');
+    if (verdict === 'inactive') throw new InactiveUserError();
+  }
+
+  private pair(user: User, sessionId: string, refreshToken: string): TokenPair {
+    const { token } = this.tokens.signAccess({ sub: user.id, sid: sessionId, role: user.role });
+    return { accessToken: token, refreshToken, tokenType: 'Bearer', expiresIn: this.config.auth.accessTtlS };
+  }
+}

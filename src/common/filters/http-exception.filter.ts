@@ -1,0 +1,36 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { Response } from 'express';
+import { DomainError, DomainErrorKind } from '../errors/domain-errors';
+
+const STATUS: Record<DomainErrorKind, number> = {
+  unauthenticated: 401, forbidden: 403, not_found: 404, conflict: 409, invalid: 400, rate_limited: 429, inactive: 403, unavailable: 503,
+};
+
+/**
+ * The one place errors become HTTP: `{statusCode, error, message}`. Unknown
+ * errors are logged with a correlation id and shown to the client only as that id.
+ */
+@Catch()
+export class HttpExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HttpError');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const res = host.switchToHttp().getResponse<Response>();
+    const { statusCode, message } = this.describe(exception);
+    const error = (HttpStatus[statusCode] ?? 'Error').split('_').map((w) => w[0] + w.slice(1).toLowerCase()).join(' ');
+    res.status(statusCode).json({ statusCode, error, message });
+  }
+
+  private describe(exception: unknown): { statusCode: number; message: string | string[] } {
+    if (exception instanceof DomainError) return { statusCode: STATUS[exception.kind], message: exception.message };
+    if (exception instanceof HttpException) {
+      const body = exception.getResponse();
+      const message = typeof body === 'object' && body && 'message' in body ? (body as { message: string | string[] }).message : exception.message;
+      return { statusCode: exception.getStatus(), message };
+    }
+    const correlationId = randomUUID();
+    this.logger.error({ err: exception, correlationId }, 'unhandled error');
+    return { statusCode: 500, message: `Internal server error (correlation id ${correlationId})` };
+  }
+}

@@ -1,0 +1,34 @@
+import type { Params } from 'nestjs-pino';
+import { AppConfig } from '../../config/app-config';
+
+/** Query parameters whose values are credentials. */
+const SECRET_QUERY = /([?&](?:token|ticket|access_token|refresh_token|api_key|key)=)[^&#]*/gi;
+
+export const redactUrl = (url: string | undefined): string | undefined => url?.replace(SECRET_QUERY, '$1[REDACTED]');
+
+/**
+ * Redaction is configured here once, not at each call site: credentials in
+ * headers, bodies and URLs never reach a log line.
+ */
+export const REDACT_PATHS = [
+  'req.headers.authorization', 'req.headers.cookie', 'req.headers["sec-websocket-protocol"]', 'req.headers["x-portcullis-token"]',
+  'req.headers["x-api-key"]', 'res.headers["set-cookie"]',
+  '*.password', '*.accessToken', '*.refreshToken', '*.token', '*.ticket', '*.secret', '*.apiKey',
+  'password', 'accessToken', 'refreshToken', 'token', 'ticket', 'secret',
+];
+
+export function loggerOptions(config: AppConfig): Params {
+  const tokenHeader = config.ws.tokenHeader;
+  return {
+    pinoHttp: {
+      level: config.app.logLevel,
+      redact: { paths: [...REDACT_PATHS, `req.headers["${tokenHeader}"]`], censor: '[REDACTED]' },
+      serializers: {
+        req: (req: { id: unknown; method: string; url: string; headers: Record<string, unknown>; remoteAddress?: string }) => ({
+          id: req.id, method: req.method, url: redactUrl(req.url), headers: req.headers, remoteAddress: req.remoteAddress,
+        }),
+      },
+      autoLogging: { ignore: (req) => req.url === '/health' || req.url === '/metrics' },
+    },
+  };
+}

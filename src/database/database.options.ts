@@ -1,0 +1,23 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { DataSourceOptions } from 'typeorm';
+import { AppConfig } from '../config/app-config';
+import { ENTITIES } from './entities';
+
+/** Compiled: dist/migrations/*.js; under ts-node or jest: migrations/*.ts. */
+const MIGRATIONS = [join(__dirname, '..', '..', 'migrations', '*.{js,ts}')];
+
+/**
+ * The one options object: the app (TypeOrmModule) and the migration CLI
+ * (data-source.ts) both build from here, so they cannot drift apart.
+ * Migrations run at start-up; the schema is never synchronised from entities.
+ */
+export function buildDataSourceOptions(db: AppConfig['database']): DataSourceOptions {
+  const common = { entities: ENTITIES, migrations: MIGRATIONS, migrationsRun: true, synchronize: false, logging: false } as const;
+  if (db.type === 'postgres') {
+    return { ...common, type: 'postgres', url: db.url, extra: { max: 20 } };
+  }
+  if (db.sqlitePath !== ':memory:') mkdirSync(dirname(db.sqlitePath), { recursive: true });
+  // WAL lets readers proceed while a writer commits; busy_timeout rides out short write locks.
+  return { ...common, type: 'sqlite', database: db.sqlitePath, enableWAL: true, busyTimeout: 5000 };
+}

@@ -1,0 +1,91 @@
+import { Injectable } from '@nestjs/common';
+import { AppConfig } from '../config/app-config';
+import { NotFoundError, UnauthenticatedError } from '../common/errors/domain-errors';
+import { newOpaqueSecret, sha256Hex } from '../common/util/ids';
+import { DomainEventMap, DomainEvents } from '../events/domain-events';
+import { AuditService } from '../audit/audit.service';
+import { Session } from './session.entity';
+import { SessionsRepository } from './sessions.repository';
+
+type RevokeReason = DomainEventMap['session.revoked']['reason'];
+
+export interface SessionView {
+  id: string; userId: string; createdAt: string; expiresAt: string; ip: string | null; userAgent: string | null;
+}
+
+/** Session lifecycle: open, rotate refresh tokens (with reuse detection), revoke. */
+@Injectable()
+export class SessionsService {
+  constructor(
+    private readonly repo: SessionsRepository,
+    private readonly events: DomainEvents,
+    private readonly audit: AuditService,
+    private readonly config: AppConfig,
+  ) {}
+
+  async open(userId: string, meta: { ip?: string; userAgent?: string }): Promise<{ session: Session; refreshToken: string }> {
+    const refreshToken = newOpaqueSecret('prt_');
+    const expiresAt = new Date(Date.now() + this.config.auth.refreshTtlS * 1000);
+    const session = await this.repo.createWithRefresh(
+      { userId, expiresAt, ip: meta.ip?.slice(0, 64) ?? null, userAgent: meta.userAgent?.slice(0, 255) ?? null },
+      sha256Hex(refreshToken),
+    );
+    return { session, refreshToken };
+  }
+
+  /**
+   * Spends `refreshToken` and returns its successor. A token presented twice
+   * means it leaked: the whole session is revoked and its sockets closed.
+   */
+  async rotate(refreshToken: string, ip?: string): Promise<{ session: Session; refreshToken: string }> {
+    const row = typeof refreshToken === 'string' ? await this.repo.findRefresh(sha256Hex(refreshToken)) : null;
+    if (!row) throw new UnauthenticatedError('Invalid refresh token', 'unknown_refresh');
+    const session = await this.repo.findSession(row.sessionId);
+    if (!session || session.revokedAt) throw new UnauthenticatedError('Session revoked', 'revoked');
+    if (row.usedAt) return this.reuseDetected(session, ip);
+    if (new Date(row.expiresAt).getTime() <= Date.now()) throw new UnauthenticatedError('Refresh token expired', 'expired');
+    const next = newOpaqueSecret('prt_');
+    const rotated = await this.repo.rotateRefresh(row.id, { sessionId: session.id, tokenHash: sha256Hex(next), expiresAt: session.expiresAt });
+    if (!rotated) return this.reuseDetected(session, ip);
+    return { session, refreshToken: next };
+  }
+
+  async revoke(sessionId: string, reason: RevokeReason): Promise<Session> {
+    const session = await this.repo.findSession(sessionId);
+    if (!session) throw new NotFoundError('Session');
+    if (await this.repo.revoke(sessionId, reason)) {
+      this.events.emit('session.revoked', { sessionId, userId: session.userId, reason });
+    }
+    return session;
+  }
+
+  async listActive(filter: { userId?: string; limit?: number } = {}): Promise<SessionView[]> {
+    const rows = await this.repo.listActive({ userId: filter.userId, limit: Math.min(filter.limit ?? 100, 1000) });
+    return rows.map((s) => ({
+      id: s.id, userId: s.userId, createdAt: new Date(s.createdAt).toISOString(), expiresAt: new Date(s.expiresAt).toISOString(),
+      ip: s.ip, userAgent: s.userAgent,
+    }));
+  }
+
+  /** A single-use ticket for `?ticket=`, bound to the session and no longer-lived than the access token behind it. */
+  async issueTicket(sessionId: string, userId: string, authExpiresAt: number): Promise<{ ticket: string; expiresIn: number }> {
+    const ticket = newOpaqueSecret('pwt_');
+    const expiresIn = this.config.auth.ticketTtlS;
+    await this.repo.insertTicket({
+      tokenHash: sha256Hex(ticket), sessionId, userId, expiresAt: new Date(Date.now() + expiresIn * 1000), authExpiresAt: new Date(authExpiresAt),
+    });
+    return { ticket, expiresIn };
+  }
+
+  async consumeTicket(ticket: string): Promise<{ sessionId: string; userId: string; authExpiresAt: number }> {
+    const row = typeof ticket === 'string' && ticket.length <= 200 ? await this.repo.consumeTicket(sha256Hex(ticket)) : null;
+    if (!row) throw new UnauthenticatedError('Invalid or used ticket', 'ticket');
+    return { sessionId: row.sessionId, userId: row.userId, authExpiresAt: new Date(row.authExpiresAt).getTime() };
+  }
+
+  private async reuseDetected(session: Session, ip?: string): Promise<never> {
+    await this.revoke(session.id, 'refresh_reuse');
+    await this.audit.record('refresh_reuse', { userId: session.userId, sessionId: session.id, ip, reason: 'spent refresh token presented' });
+    throw new UnauthenticatedError('Refresh token reuse detected; session revoked', 'refresh_reuse');
+  }
+}

@@ -1,0 +1,31 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import { Role, User } from './user.entity';
+
+/** The only place that queries users. */
+@Injectable()
+export class UsersRepository {
+  constructor(@InjectRepository(User) private readonly repo: Repository<User>) {}
+
+  findById(id: string): Promise<User | null> {
+    return this.repo.findOneBy({ id });
+  }
+
+  findByEmail(email: string): Promise<User | null> {
+    return this.repo.findOneBy({ email: email.toLowerCase() });
+  }
+
+  insert(user: Pick<User, 'email' | 'passwordHash' | 'displayName' | 'role'>): Promise<User> {
+    return this.repo.save(this.repo.create({ ...user, email: user.email.toLowerCase(), active: true }));
+  }
+
+  list(limit: number, offset: number): Promise<User[]> {
+    return this.repo.find({ order: { createdAt: 'ASC', id: 'ASC' }, take: limit, skip: offset });
+  }
+
+  async update(id: string, patch: { active?: boolean; role?: Role }): Promise<User | null> {
+    await this.repo.update({ id }, patch);
+    return this.findById(id);
+  }
+}

@@ -1,0 +1,80 @@
+import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { AppConfig } from '../config/app-config';
+import { ConflictError, NotFoundError } from '../common/errors/domain-errors';
+import { DomainEvents } from '../events/domain-events';
+import { PasswordService } from './password.service';
+import { Role, User } from './user.entity';
+import { UsersRepository } from './users.repository';
+
+/** What a user looks like outside the service: never the hash. */
+export interface PublicUser {
+  id: string;
+  email: string;
+  displayName: string | null;
+  role: Role;
+  active: boolean;
+  createdAt: string;
+}
+
+export const toPublicUser = (u: User): PublicUser => ({
+  id: u.id, email: u.email, displayName: u.displayName, role: u.role, active: u.active, createdAt: new Date(u.createdAt).toISOString(),
+});
+
+@Injectable()
+export class UsersService implements OnApplicationBootstrap {
+  private readonly logger = new Logger(UsersService.name);
+
+  constructor(
+    private readonly users: UsersRepository,
+    private readonly passwords: PasswordService,
+    private readonly events: DomainEvents,
+    private readonly config: AppConfig,
+  ) {}
+
+  /** Creates the first admin from ADMIN_EMAIL/ADMIN_PASSWORD, once: an existing account is left as it is. */
+  async onApplicationBootstrap(): Promise<void> {
+    const { adminEmail, adminPassword } = this.config.app;
+    if (!adminEmail || !adminPassword || (await this.users.findByEmail(adminEmail))) return;
+    await this.create({ email: adminEmail, password: adminPassword, displayName: 'Administrator' }, 'admin');
+    this.logger.log({ email: adminEmail }, 'created the first admin user');
+  }
+
+  async create(input: { email: string; password: string; displayName?: string }, role: Role = 'user'): Promise<User> {
+    if (await this.users.findByEmail(input.email)) throw new ConflictError('Email already registered');
+    const passwordHash = await this.passwords.hash(input.password);
+    try {
+      return await this.users.insert({ email: input.email, passwordHash, displayName: input.displayName ?? null, role });
+    } catch (err) {
+      // Two registrations racing for one email: the unique index decides.
+      if (await this.users.findByEmail(input.email)) throw new ConflictError('Email already registered');
+      throw err;
+    }
+  }
+
+  findById(id: string): Promise<User | null> {
+    return this.users.findById(id);
+  }
+
+  findByEmail(email: string): Promise<User | null> {
+    return this.users.findByEmail(email);
+  }
+
+  async get(id: string): Promise<User> {
+    const user = await this.users.findById(id);
+    if (!user) throw new NotFoundError('User');
+    return user;
+  }
+
+  list(limit = 100, offset = 0): Promise<User[]> {
+    return this.users.list(limit, offset);
+  }
+
+  /** Admin change; deactivation is announced so live sockets close 4002. */
+  async update(id: string, patch: { active?: boolean; role?: Role }): Promise<User> {
+    const before = await this.get(id);
+    const after = (await this.users.update(id, patch))!;
+    this.events.emit('user.changed', { userId: id });
+    if (before.active && !after.active) this.events.emit('user.deactivated', { userId: id });
+    return after;
+  }
+}
