@@ -11,6 +11,7 @@ import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { HealthModule } from './health/health.module';
 import { AdminModule } from './admin/admin.module';
+import { EntriesModule } from './entries/entries.module';
 
 @Module({})
 export class AppModule {
@@ -25,6 +26,7 @@ export class AppModule {
         MetricsModule,
         AuditModule,
         AuthModule,
+        EntriesModule,
         AdminModule,
         HealthModule,
       ],
