@@ -12,6 +12,7 @@ import { AuthModule } from './auth/auth.module';
 import { HealthModule } from './health/health.module';
 import { AdminModule } from './admin/admin.module';
 import { EntriesModule } from './entries/entries.module';
+import { ConversationsModule } from './conversations/conversations.module';
 
 @Module({})
 export class AppModule {
@@ -27,6 +28,7 @@ export class AppModule {
         AuditModule,
         AuthModule,
         EntriesModule,
+        ConversationsModule,
         AdminModule,
         HealthModule,
       ],

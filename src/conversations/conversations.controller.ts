@@ -1,0 +1,56 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { AuthUser, CurrentUser } from '../common/decorators/auth.decorators';
+import { uuidOr404 } from '../common/pipes/uuid-or-404.pipe';
+import { ConversationView, MemberView, MessageView } from './conversation.views';
+import { ConversationsService } from './conversations.service';
+import { AddMemberDto, CreateConversationDto, HistoryQueryDto } from './dto/conversation.dto';
+
+/** Conversations: a non-member sees any conversation as 404; member changes are the owner's (403 for other members). */
+@ApiTags('conversations')
+@ApiBearerAuth()
+@Controller('v1/conversations')
+export class ConversationsController {
+  constructor(private readonly conversations: ConversationsService) {}
+
+  @Post()
+  create(@CurrentUser() user: AuthUser, @Body() dto: CreateConversationDto): Promise<ConversationView> {
+    return this.conversations.create(user.userId, dto.title);
+  }
+
+  @Get()
+  list(@CurrentUser() user: AuthUser): Promise<ConversationView[]> {
+    return this.conversations.listForMember(user.userId);
+  }
+
+  @Get(':id')
+  get(@CurrentUser() user: AuthUser, @Param('id', uuidOr404('Conversation')) id: string) {
+    return this.conversations.get(id, user.userId);
+  }
+
+  /** 201 whether or not the user was already a member (idempotent; `added` tells which). */
+  @Post(':id/members')
+  @HttpCode(201)
+  addMember(
+    @CurrentUser() user: AuthUser, @Param('id', uuidOr404('Conversation')) id: string, @Body() dto: AddMemberDto,
+  ): Promise<MemberView & { added: boolean }> {
+    return this.conversations.addMember(id, user.userId, dto.userId);
+  }
+
+  @Delete(':id/members/:userId')
+  @HttpCode(204)
+  removeMember(
+    @CurrentUser() user: AuthUser,
+    @Param('id', uuidOr404('Conversation')) id: string,
+    @Param('userId', uuidOr404('Member')) userId: string,
+  ): Promise<void> {
+    return this.conversations.removeMember(id, user.userId, userId);
+  }
+
+  @Get(':id/messages')
+  history(
+    @CurrentUser() user: AuthUser, @Param('id', uuidOr404('Conversation')) id: string, @Query() q: HistoryQueryDto,
+  ): Promise<MessageView[]> {
+    return this.conversations.history(id, user.userId, q.afterSeq, q.limit);
+  }
+}

@@ -1,0 +1,16 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { UsersModule } from '../users/users.module';
+import { Conversation, ConversationMember, Message } from './conversation.entity';
+import { ConversationsController } from './conversations.controller';
+import { ConversationsRepository } from './conversations.repository';
+import { ConversationsService } from './conversations.service';
+import { MessagesRepository } from './messages.repository';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([Conversation, ConversationMember, Message]), UsersModule],
+  controllers: [ConversationsController],
+  providers: [ConversationsRepository, MessagesRepository, ConversationsService],
+  exports: [ConversationsService],
+})
+export class ConversationsModule {}
