@@ -13,6 +13,7 @@ import { HealthModule } from './health/health.module';
 import { AdminModule } from './admin/admin.module';
 import { EntriesModule } from './entries/entries.module';
 import { ConversationsModule } from './conversations/conversations.module';
+import { GatewaysModule } from './gateways/gateways.module';
 
 @Module({})
 export class AppModule {
@@ -29,6 +30,7 @@ export class AppModule {
         AuthModule,
         EntriesModule,
         ConversationsModule,
+        GatewaysModule,
         AdminModule,
         HealthModule,
       ],

@@ -16,6 +16,23 @@ async function main(): Promise<void> {
   }
   const app = await createApp(config);
   await app.listen(config.app.port, config.app.host);
+  // Nest's own shutdown hooks re-raise the signal after closing (exit 143); we
+  // close sockets with 1001, flush, and exit 0 ourselves, bounded in time.
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    const force = setTimeout(() => {
+      process.stderr.write(`shutdown after ${signal} took longer than SHUTDOWN_TIMEOUT_MS; exiting\n`);
+      process.exit(1);
+    }, config.app.shutdownTimeoutMs).unref();
+    app.close().then(() => { clearTimeout(force); process.exit(0); }, (err) => {
+      process.stderr.write(`shutdown failed: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exit(1);
+    });
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
 }
 
 main().catch((err) => {

@@ -1,4 +1,6 @@
 import { Module } from '@nestjs/common';
+import { RealtimeModule } from '../realtime/realtime.module';
+import { AdminConnectionsController } from './admin-connections.controller';
 
-@Module({})
+@Module({ imports: [RealtimeModule], controllers: [AdminConnectionsController] })
 export class AdminModule {}

@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { FindOptionsWhere, Repository } from 'typeorm';
 import { AuditEvent } from './audit-event.entity';
@@ -17,26 +17,59 @@ export interface AuditView {
   detail: Record<string, unknown> | null; createdAt: string;
 }
 
+const FLUSH_MS = 200;
+const MAX_BATCH = 500;
+
 @Injectable()
-export class AuditService {
+export class AuditService implements OnApplicationShutdown {
   private readonly logger = new Logger('Audit');
+  private pending: AuditEvent[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> = Promise.resolve();
 
   constructor(@InjectRepository(AuditEvent) private readonly repo: Repository<AuditEvent>) {}
 
+  /** Stores one event now (REST flows, where the caller can wait). */
   async record(type: string, rec: AuditRecord = {}): Promise<void> {
-    const row = this.repo.create({
+    await this.repo.insert(this.row(type, rec));
+  }
+
+  /**
+   * For hot paths (every socket's auth and close): queued and written in
+   * batches, so a connect costs no database round trip. Never throws.
+   */
+  recordLater(type: string, rec: AuditRecord = {}): void {
+    this.pending.push(this.row(type, rec));
+    if (this.pending.length >= MAX_BATCH) void this.flush();
+    else this.timer ??= setTimeout(() => void this.flush(), FLUSH_MS);
+  }
+
+  /** Writes what is queued; also what the query path and shutdown wait on. */
+  flush(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    const batch = this.pending.splice(0);
+    if (batch.length) {
+      this.flushing = this.flushing.then(async () => {
+        for (let i = 0; i < batch.length; i += 100) await this.repo.insert(batch.slice(i, i + 100));
+      }).catch((err) => this.logger.warn({ err, count: batch.length }, 'audit batch write failed'));
+    }
+    return this.flushing;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.flush();
+  }
+
+  private row(type: string, rec: AuditRecord): AuditEvent {
+    return this.repo.create({
       type, userId: rec.userId ?? null, sessionId: rec.sessionId ?? null, ip: rec.ip?.slice(0, 64) ?? null,
       reason: rec.reason?.slice(0, 255) ?? null, detail: rec.detail ? JSON.stringify(rec.detail) : null,
     });
-    await this.repo.insert(row);
-  }
-
-  /** For hot paths (socket auth): never blocks the caller, never throws. */
-  recordLater(type: string, rec: AuditRecord = {}): void {
-    this.record(type, rec).catch((err) => this.logger.warn({ err, type }, 'audit write failed'));
   }
 
   async query(filter: { type?: string; userId?: string; limit?: number }): Promise<AuditView[]> {
+    await this.flush();
     const where: FindOptionsWhere<AuditEvent> = {};
     if (filter.type) where.type = filter.type;
     if (filter.userId) where.userId = filter.userId;

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, IsNull, MoreThan, Repository } from 'typeorm';
+import { inTransaction } from '../database/transactions';
 import { RefreshToken, Session, WsTicket } from './session.entity';
 
 /** Sessions, their refresh tokens and ws tickets: the only place that queries them. */
@@ -14,7 +15,7 @@ export class SessionsRepository {
   ) {}
 
   async createWithRefresh(session: Partial<Session>, refreshHash: string): Promise<Session> {
-    return this.db.transaction(async (m) => {
+    return inTransaction(this.db, async (m) => {
       const saved = await m.save(Session, m.create(Session, { ...session, revokedAt: null, revokedReason: null }));
       await m.insert(RefreshToken, m.create(RefreshToken, { sessionId: saved.id, tokenHash: refreshHash, expiresAt: saved.expiresAt, usedAt: null }));
       return saved;
@@ -31,7 +32,7 @@ export class SessionsRepository {
 
   /** Spends a refresh token and stores its successor atomically; false when it was already spent (a race counts as reuse). */
   async rotateRefresh(oldId: string, next: { sessionId: string; tokenHash: string; expiresAt: Date }): Promise<boolean> {
-    return this.db.transaction(async (m) => {
+    return inTransaction(this.db, async (m) => {
       const res = await m.update(RefreshToken, { id: oldId, usedAt: IsNull() }, { usedAt: new Date() });
       if (!res.affected) return false;
       await m.insert(RefreshToken, m.create(RefreshToken, { ...next, usedAt: null }));

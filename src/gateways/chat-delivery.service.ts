@@ -1,0 +1,59 @@
+import { Injectable } from '@nestjs/common';
+import { Connection } from '../realtime/connection';
+import { ConnectionRegistry } from '../realtime/connection-registry';
+import type { MessageView } from '../conversations/conversation.views';
+
+const RESUME_PAGE = 500;
+
+interface ResumeState { buffer: MessageView[] }
+
+/**
+ * Delivers stored chat messages to the sockets subscribed to a conversation.
+ * While a socket replays history (`resume`), live messages for it are held
+ * back and released after the replay, minus any the replay already covered:
+ * no gap and no duplicate at the seam.
+ */
+@Injectable()
+export class ChatDeliveryService {
+  private readonly resuming = new WeakMap<Connection, ResumeState>();
+
+  constructor(private readonly registry: ConnectionRegistry) {}
+
+  /** Fans a stored message out to every subscriber but the sending socket (it has its ack). */
+  publish(message: MessageView, except?: Connection): void {
+    const subscribers = this.registry.subscribers('conversationId', message.conversationId);
+    if (!subscribers) return;
+    const text = JSON.stringify({ type: 'chat_message', id: `m-${message.messageId}`, timestamp: new Date().toISOString(), payload: message });
+    for (const conn of subscribers) {
+      if (conn === except) continue;
+      const held = this.resuming.get(conn);
+      if (held) held.buffer.push(message);
+      else conn.sendSerialized(text);
+    }
+  }
+
+  /** Replays what the socket missed, in order, then releases live messages that arrived meanwhile. */
+  async resume(conn: Connection, afterSeq: number, page: (after: number, limit: number) => Promise<MessageView[]>): Promise<number> {
+    const state: ResumeState = { buffer: [] };
+    this.resuming.set(conn, state);
+    let cursor = afterSeq;
+    let replayed = 0;
+    try {
+      for (;;) {
+        const batch = await page(cursor, RESUME_PAGE);
+        for (const m of batch) this.send(conn, m);
+        replayed += batch.length;
+        if (batch.length) cursor = batch[batch.length - 1].seq;
+        if (batch.length < RESUME_PAGE || !conn.isOpen) break;
+      }
+    } finally {
+      this.resuming.delete(conn);
+      for (const m of state.buffer.sort((a, b) => a.seq - b.seq)) if (m.seq > cursor) this.send(conn, m);
+    }
+    return replayed;
+  }
+
+  private send(conn: Connection, m: MessageView): void {
+    conn.sendSerialized(JSON.stringify({ type: 'chat_message', id: `m-${m.messageId}`, timestamp: new Date().toISOString(), payload: m }));
+  }
+}

@@ -1,0 +1,123 @@
+import { Injectable } from '@nestjs/common';
+import { Connection } from './connection';
+
+export interface ConnectionView {
+  id: string; userId: string | null; sessionId: string | null; apiKeyId: string | null; endpoint: string;
+  resource: Record<string, string>; authMethod: string; connectedAt: string; expiresAt: string | null; remoteAddress: string; state: string;
+}
+
+/** Live sockets of this instance, indexed by id, session, user and resource. */
+@Injectable()
+export class ConnectionRegistry {
+  private readonly all = new Map<string, Connection>();
+  private readonly bySession = new Map<string, Set<Connection>>();
+  private readonly byUser = new Map<string, Set<Connection>>();
+  private readonly byResource = new Map<string, Set<Connection>>();
+  private unauthenticated = 0;
+
+  get size(): number {
+    return this.all.size;
+  }
+
+  get unauthenticatedCount(): number {
+    return this.unauthenticated;
+  }
+
+  /** A socket that has not authenticated yet. */
+  admit(conn: Connection): void {
+    this.all.set(conn.id, conn);
+    this.unauthenticated++;
+  }
+
+  /** Indexes a socket once authenticated. */
+  authenticated(conn: Connection): void {
+    this.unauthenticated--;
+    this.index(conn);
+  }
+
+  /** Subscribes a socket to its resource once the gateway's ownership checks have passed. */
+  attachResource(conn: Connection): void {
+    for (const key of resourceKeys(conn)) add(this.byResource, key, conn);
+  }
+
+  /** Re-indexes after in-band re-auth (the session may change). */
+  reindex(conn: Connection, previousSessionId: string | undefined): void {
+    if (previousSessionId) remove(this.bySession, previousSessionId, conn);
+    if (conn.sessionId) add(this.bySession, conn.sessionId, conn);
+  }
+
+  remove(conn: Connection): void {
+    if (!this.all.delete(conn.id)) return;
+    if (!conn.auth) {
+      this.unauthenticated--;
+      return;
+    }
+    if (conn.sessionId) remove(this.bySession, conn.sessionId, conn);
+    if (conn.userId) remove(this.byUser, conn.userId, conn);
+    for (const key of resourceKeys(conn)) remove(this.byResource, key, conn);
+  }
+
+  get(id: string): Connection | undefined {
+    return this.all.get(id);
+  }
+
+  values(): IterableIterator<Connection> {
+    return this.all.values();
+  }
+
+  forSession(sessionId: string): Connection[] {
+    return [...(this.bySession.get(sessionId) ?? [])];
+  }
+
+  forUser(userId: string): Connection[] {
+    return [...(this.byUser.get(userId) ?? [])];
+  }
+
+  countForUser(userId: string): number {
+    return this.byUser.get(userId)?.size ?? 0;
+  }
+
+  forResource(kind: string, id: string): Connection[] {
+    return [...(this.byResource.get(`${kind}:${id}`) ?? [])];
+  }
+
+  /** Sockets subscribed to a resource, without copying: for the fan-out hot path. */
+  subscribers(kind: string, id: string): ReadonlySet<Connection> | undefined {
+    return this.byResource.get(`${kind}:${id}`);
+  }
+
+  list(filter: { userId?: string } = {}): ConnectionView[] {
+    const source = filter.userId ? this.forUser(filter.userId) : [...this.all.values()].filter((c) => c.auth);
+    return source.map(toView);
+  }
+
+  private index(conn: Connection): void {
+    if (conn.sessionId) add(this.bySession, conn.sessionId, conn);
+    if (conn.userId) add(this.byUser, conn.userId, conn);
+  }
+}
+
+const resourceKeys = (conn: Connection): string[] => Object.entries(conn.resource).map(([k, v]) => `${k}:${v}`);
+
+function add(map: Map<string, Set<Connection>>, key: string, conn: Connection): void {
+  let set = map.get(key);
+  if (!set) map.set(key, (set = new Set()));
+  set.add(conn);
+}
+
+function remove(map: Map<string, Set<Connection>>, key: string, conn: Connection): void {
+  const set = map.get(key);
+  if (!set) return;
+  set.delete(conn);
+  if (set.size === 0) map.delete(key);
+}
+
+function toView(c: Connection): ConnectionView {
+  const a = c.auth;
+  return {
+    id: c.id, userId: a?.kind === 'user' ? a.userId : null, sessionId: a?.kind === 'user' ? a.sessionId : null,
+    apiKeyId: a?.kind === 'service' ? a.apiKeyId : null, endpoint: c.endpoint, resource: c.resource, authMethod: c.authMethod,
+    connectedAt: c.connectedAt.toISOString(), expiresAt: a?.kind === 'user' ? new Date(a.expiresAt).toISOString() : null,
+    remoteAddress: c.remoteAddress, state: c.state,
+  };
+}

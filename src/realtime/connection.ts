@@ -1,0 +1,120 @@
+import { randomUUID } from 'node:crypto';
+import type { WebSocket } from 'ws';
+import { CloseSpec } from './close-codes';
+import { ServerFrames, ServerFrameType } from './frame-types';
+
+export type ConnectionAuth =
+  | { kind: 'user'; userId: string; sessionId: string; role: 'user' | 'admin'; expiresAt: number }
+  | { kind: 'service'; apiKeyId: string | null; name: string };
+
+export type ConnectionState = 'authenticating' | 'open' | 'closing' | 'closed';
+
+export interface ConnectionLimits {
+  maxBufferedBytes: number;
+  maxProtocolErrors: number;
+}
+
+/**
+ * One socket and what we know of it. Frames are handled strictly in arrival
+ * order through `run()`, so nothing a client sends is acted on before the
+ * credential check ahead of it has finished.
+ */
+export class Connection {
+  readonly id = randomUUID();
+  readonly connectedAt = new Date();
+  state: ConnectionState = 'authenticating';
+  auth: ConnectionAuth | undefined;
+  authMethod = 'none';
+  /** Resource ids from the path (entryId, conversationId). */
+  resource: Record<string, string> = {};
+  alive = true;
+  /** First-frame auth: the `auth` frame has arrived (the deadline no longer applies). */
+  authFrameSeen = false;
+  private chain: Promise<void> = Promise.resolve();
+  private protocolErrors: number[] = [];
+  private readonly closeHooks: Array<(c: Connection) => void> = [];
+  private frameSeq = 0;
+
+  constructor(
+    readonly ws: WebSocket,
+    readonly endpoint: string,
+    readonly remoteAddress: string,
+    private readonly limits: ConnectionLimits,
+    private readonly onSlowConsumer: (c: Connection) => void,
+  ) {}
+
+  get userId(): string | undefined {
+    return this.auth?.kind === 'user' ? this.auth.userId : undefined;
+  }
+
+  get sessionId(): string | undefined {
+    return this.auth?.kind === 'user' ? this.auth.sessionId : undefined;
+  }
+
+  get isOpen(): boolean {
+    return this.state === 'open' || this.state === 'authenticating';
+  }
+
+  /** Queues work behind every frame received before it. */
+  run(task: () => Promise<void> | void): Promise<void> {
+    this.chain = this.chain.then(task, task);
+    return this.chain;
+  }
+
+  /** Sends one frame, unless the socket is closing. Returns false when nothing was sent. */
+  send<K extends ServerFrameType>(type: K, payload: ServerFrames[K], refId?: string): boolean {
+    if (this.state === 'closing' || this.state === 'closed' || this.ws.readyState !== this.ws.OPEN) return false;
+    this.write(type, payload, refId);
+    if (this.ws.bufferedAmount > this.limits.maxBufferedBytes) this.onSlowConsumer(this);
+    return true;
+  }
+
+  /**
+   * Sends a frame serialised once for many sockets (fan-out). Its id must be
+   * unique per frame, which a message id is.
+   */
+  sendSerialized(text: string): boolean {
+    if (this.state !== 'open' || this.ws.readyState !== this.ws.OPEN) return false;
+    this.ws.send(text);
+    if (this.ws.bufferedAmount > this.limits.maxBufferedBytes) this.onSlowConsumer(this);
+    return true;
+  }
+
+  /** The `error` frame first, then the close; later sends are dropped. */
+  close(spec: CloseSpec, message: string = spec.reason): void {
+    if (this.state === 'closing' || this.state === 'closed') return;
+    if (this.ws.readyState === this.ws.OPEN) this.write('error', { code: spec.error, message, closeCode: spec.code });
+    this.state = 'closing';
+    try {
+      this.ws.close(spec.code, spec.reason);
+    } catch {
+      this.ws.terminate();
+    }
+    // A peer that never answers the close handshake (e.g. it stopped reading) must not hold the socket.
+    setTimeout(() => this.ws.terminate(), 2000).unref();
+  }
+
+  /** Counts a protocol error; true when the per-minute allowance is exhausted. */
+  protocolError(now = Date.now()): boolean {
+    this.protocolErrors = this.protocolErrors.filter((t) => now - t < 60_000);
+    this.protocolErrors.push(now);
+    return this.protocolErrors.length > this.limits.maxProtocolErrors;
+  }
+
+  onClose(hook: (c: Connection) => void): void {
+    this.closeHooks.push(hook);
+  }
+
+  /** Called once by the server when the underlying socket has closed. */
+  closed(): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    for (const hook of this.closeHooks.splice(0)) hook(this);
+  }
+
+  private write(type: string, payload: unknown, refId?: string): void {
+    const frame: Record<string, unknown> = { type, id: `s-${this.id.slice(0, 8)}-${++this.frameSeq}`, timestamp: new Date().toISOString(), payload };
+    if (refId !== undefined) frame.refId = refId;
+    this.ws.send(JSON.stringify(frame));
+  }
+}

@@ -1,0 +1,57 @@
+import { plainToInstance } from 'class-transformer';
+import { IsIn, IsInt, IsISO8601, IsObject, IsOptional, IsString, Length, Max, MaxLength, Min, MinLength, validateSync } from 'class-validator';
+import { CLIENT_FRAME, ClientFrameType } from './frame-types';
+
+/** `{type, id, timestamp, payload}`: the envelope every client frame must have. */
+class EnvelopeDto {
+  @IsIn(Object.values(CLIENT_FRAME)) type: ClientFrameType;
+  @IsString() @Length(1, 128) id: string;
+  @IsOptional() @IsISO8601() timestamp?: string;
+  @IsObject() payload: Record<string, unknown>;
+}
+
+class AuthPayload { @IsString() @MinLength(1) @MaxLength(8192) token: string }
+class ChatPayload { @IsString() @Length(1, 4000) content: string }
+class ResumePayload { @IsInt() @Min(0) @Max(Number.MAX_SAFE_INTEGER) afterSeq: number }
+class EmptyPayload {}
+class StartPayload { @IsString() @Length(1, 64) format: string }
+
+/** The discriminated union: the payload DTO for each client frame type. */
+const PAYLOADS: Record<ClientFrameType, new () => object> = {
+  auth: AuthPayload, chat_message: ChatPayload, resume: ResumePayload, ping: EmptyPayload, start: StartPayload, stop: EmptyPayload,
+};
+
+export interface ClientFrameMap {
+  auth: AuthPayload; chat_message: ChatPayload; resume: ResumePayload; ping: EmptyPayload; start: StartPayload; stop: EmptyPayload;
+}
+export type ClientFrame = { [K in ClientFrameType]: { type: K; id: string; timestamp?: string; payload: ClientFrameMap[K] } }[ClientFrameType];
+
+export type ParseResult = { ok: true; frame: ClientFrame } | { ok: false; message: string; refId?: string };
+
+/** Parses and validates one text frame; the error message names the offending field and never echoes a value. */
+export function parseClientFrame(text: string): ParseResult {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return { ok: false, message: 'frame is not valid JSON' };
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { ok: false, message: 'frame must be a JSON object' };
+  const obj = raw as Record<string, unknown>;
+  const refId = typeof obj.id === 'string' && obj.id.length <= 128 ? obj.id : undefined;
+  if (obj.payload === undefined) obj.payload = {};
+  const envelopeError = firstError(plainToInstance(EnvelopeDto, obj));
+  if (envelopeError) return { ok: false, message: envelopeError, refId };
+  const type = obj.type as ClientFrameType;
+  const payloadError = firstError(plainToInstance(PAYLOADS[type], obj.payload), 'payload.');
+  if (payloadError) return { ok: false, message: payloadError, refId };
+  return { ok: true, frame: { type, id: obj.id as string, timestamp: obj.timestamp as string | undefined, payload: obj.payload } as ClientFrame };
+}
+
+function firstError(instance: object, prefix = ''): string | undefined {
+  const [err] = validateSync(instance, { forbidUnknownValues: false });
+  if (!err) return undefined;
+  const kinds = Object.keys(err.constraints ?? {});
+  if (err.property === 'type' && kinds.includes('isIn')) return 'type: unknown frame type';
+  return `${prefix}${err.property}: invalid (${kinds.join(', ') || 'nested'})`;
+}

@@ -1,0 +1,51 @@
+import { Injectable, Optional } from '@nestjs/common';
+import { timingSafeEqual, createHash } from 'node:crypto';
+import { AppConfig } from '../config/app-config';
+import { AuthService } from '../auth/auth.service';
+import { UnauthenticatedError } from '../common/errors/domain-errors';
+import { ConnectionAuth } from './connection';
+
+/** Verifies admin-issued service keys; provided by the api-keys module. */
+export abstract class ServiceKeyVerifier {
+  abstract verify(secret: string): Promise<{ apiKeyId: string; name: string } | null>;
+  abstract isActive(apiKeyId: string): Promise<boolean>;
+}
+
+/**
+ * Turns a presented secret into who the socket is, through the same AuthService
+ * the REST guard uses. User endpoints take access tokens and tickets; the
+ * live-listener takes service keys only, so a user JWT can never open it.
+ */
+@Injectable()
+export class HandshakeAuthenticator {
+  private readonly serviceTokenDigest?: Buffer;
+
+  constructor(
+    private readonly auth: AuthService,
+    config: AppConfig,
+    @Optional() private readonly serviceKeys?: ServiceKeyVerifier,
+  ) {
+    const token = config.ws.serviceToken;
+    if (token) this.serviceTokenDigest = digest(token);
+  }
+
+  async verify(kind: 'user' | 'service', method: string, secret: string): Promise<ConnectionAuth> {
+    if (!secret) throw new UnauthenticatedError('Missing credential', 'missing');
+    if (kind === 'service') return this.verifyService(method, secret);
+    const user = method === 'ticket' ? await this.auth.authenticateTicket(secret) : await this.auth.authenticateAccessToken(secret);
+    return { kind: 'user', userId: user.userId, sessionId: user.sessionId, role: user.role, expiresAt: user.expiresAt };
+  }
+
+  private async verifyService(method: string, secret: string): Promise<ConnectionAuth> {
+    if (method === 'ticket') throw new UnauthenticatedError('Tickets are for user endpoints', 'wrong_credential');
+    // Digests have equal length, so the comparison is constant-time whatever was presented.
+    if (this.serviceTokenDigest && timingSafeEqual(digest(secret), this.serviceTokenDigest)) {
+      return { kind: 'service', apiKeyId: null, name: 'WS_SERVICE_TOKEN' };
+    }
+    const key = this.serviceKeys ? await this.serviceKeys.verify(secret) : null;
+    if (!key) throw new UnauthenticatedError('Invalid service key', 'service_key');
+    return { kind: 'service', apiKeyId: key.apiKeyId, name: key.name };
+  }
+}
+
+const digest = (s: string): Buffer => createHash('sha256').update(s).digest();

@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { ConnectionRegistry } from './connection-registry';
+import { HandshakeAuthenticator } from './handshake-authenticator';
+import { RealtimeMetrics } from './realtime.metrics';
+import { RealtimeServer } from './realtime.server';
+import { SessionLifecycleService } from './session-lifecycle.service';
+
+/** The WebSocket adapter and what every endpoint shares; gateways register themselves with RealtimeServer. */
+@Module({
+  providers: [RealtimeServer, ConnectionRegistry, HandshakeAuthenticator, RealtimeMetrics, SessionLifecycleService],
+  exports: [RealtimeServer, ConnectionRegistry, SessionLifecycleService],
+})
+export class RealtimeModule {}

@@ -1,0 +1,102 @@
+import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { AppConfig } from '../config/app-config';
+import { AuditService } from '../audit/audit.service';
+import { DomainEventMap, DomainEvents } from '../events/domain-events';
+import { CLOSE, CloseSpec } from './close-codes';
+import { Connection } from './connection';
+import { ConnectionRegistry } from './connection-registry';
+import { RealtimeMetrics } from './realtime.metrics';
+import { ConnectionLifecycle, RealtimeServer } from './realtime.server';
+import { SessionClock } from './session-clock';
+
+/**
+ * Keeps every socket exactly as authenticated as its credential: the clock
+ * prompts `auth_required` before expiry and closes 4001 at expiry; revocation
+ * events (logout, admin, refresh reuse, deactivation, membership, deletion,
+ * key revocation) close the affected sockets at once.
+ */
+@Injectable()
+export class SessionLifecycleService implements ConnectionLifecycle, OnModuleInit, OnModuleDestroy {
+  private readonly clock: SessionClock<Connection>;
+  private readonly unsubscribe: Array<() => void> = [];
+  private readonly logger = new Logger('SessionLifecycle');
+
+  constructor(
+    private readonly server: RealtimeServer,
+    private readonly registry: ConnectionRegistry,
+    private readonly events: DomainEvents,
+    private readonly metrics: RealtimeMetrics,
+    private readonly audit: AuditService,
+    config: AppConfig,
+  ) {
+    this.clock = new SessionClock<Connection>(
+      {
+        leadMs: config.ws.reauthLeadMs, graceMs: 0, resolutionMs: 250,
+        onError: (err, conn, phase) => this.logger.error({ err, conn: conn.id, phase }, 'session clock handler failed'),
+      },
+      {
+        prompt: (conn, expiresAt, deadline) => {
+          this.metrics.prompts.inc();
+          conn.send('auth_required', { expiresAt: new Date(expiresAt).toISOString(), deadline: new Date(deadline).toISOString() });
+        },
+        expire: (conn) => {
+          this.audit.recordLater('ws_expired', { userId: conn.userId, sessionId: conn.sessionId, ip: conn.remoteAddress });
+          this.server.close(conn, CLOSE.TOKEN_EXPIRED);
+        },
+      },
+    );
+  }
+
+  onModuleInit(): void {
+    this.server.addLifecycle(this);
+    const on = <K extends keyof DomainEventMap>(name: K, fn: (p: DomainEventMap[K]) => void) => this.unsubscribe.push(this.events.on(name, fn));
+    on('session.revoked', ({ sessionId, reason }) => this.revoke(this.registry.forSession(sessionId), CLOSE.SESSION_REVOKED, `session_${reason}`));
+    on('user.deactivated', ({ userId }) => this.revoke(this.registry.forUser(userId), CLOSE.USER_INACTIVE, 'user_deactivated'));
+    on('member.removed', ({ conversationId, userId }) =>
+      this.revoke(this.registry.forResource('conversationId', conversationId).filter((c) => c.userId === userId), CLOSE.FORBIDDEN, 'member_removed'));
+    on('entry.deleted', ({ entryId }) => this.revoke(this.registry.forResource('entryId', entryId), CLOSE.NOT_FOUND, 'entry_deleted'));
+    on('api_key.revoked', ({ apiKeyId }) =>
+      this.revoke([...this.registry.values()].filter((c) => c.auth?.kind === 'service' && c.auth.apiKeyId === apiKeyId), CLOSE.SESSION_REVOKED, 'api_key_revoked'));
+  }
+
+  onModuleDestroy(): void {
+    this.unsubscribe.forEach((off) => off());
+    this.clock.stop();
+  }
+
+  authenticated(conn: Connection): void {
+    if (conn.auth?.kind === 'user') this.clock.schedule(conn, conn.auth.expiresAt);
+  }
+
+  reauthenticated(conn: Connection): void {
+    this.authenticated(conn);
+  }
+
+  closed(conn: Connection): void {
+    this.clock.cancel(conn);
+  }
+
+  /** Admin: close one socket by id with a documented code. */
+  closeById(id: string, spec: CloseSpec): boolean {
+    const conn = this.registry.get(id);
+    if (!conn) return false;
+    this.audit.recordLater('ws_admin_close', { userId: conn.userId, sessionId: conn.sessionId, detail: { code: spec.code } });
+    this.server.close(conn, spec, 'closed by an administrator');
+    return true;
+  }
+
+  get scheduledCount(): number {
+    return this.clock.size;
+  }
+
+  private revoke(conns: Connection[], spec: CloseSpec, cause: string): void {
+    const start = process.hrtime.bigint();
+    for (const conn of conns) {
+      if (!conn.isOpen) continue;
+      this.metrics.revocationCloses.inc({ cause });
+      this.audit.recordLater('ws_revoked', { userId: conn.userId, sessionId: conn.sessionId, ip: conn.remoteAddress, reason: cause, detail: { code: spec.code } });
+      this.server.close(conn, spec);
+    }
+    if (conns.length) this.metrics.revocationLatency.observe(Number(process.hrtime.bigint() - start) / 1e9);
+  }
+}
