@@ -1,4 +1,16 @@
 import { Module } from '@nestjs/common';
+import { ApiKeysModule } from '../api-keys/api-keys.module';
+import { AdminApiKeysController } from './admin-api-keys.controller';
+import { AdminAuditController } from './admin-audit.controller';
+import { AdminSessionsController } from './admin-sessions.controller';
+import { AdminUsersController } from './admin-users.controller';
 
-@Module({})
+/**
+ * Admin REST only: controllers that call feature services. UsersService and
+ * SessionsService come from the global AuthModule, AuditService from AuditModule.
+ */
+@Module({
+  imports: [ApiKeysModule],
+  controllers: [AdminUsersController, AdminSessionsController, AdminApiKeysController, AdminAuditController],
+})
 export class AdminModule {}
