@@ -15,6 +15,14 @@ async function main(): Promise<void> {
     throw err;
   }
   const app = await createApp(config);
+  // Nest's shutdown hooks do the closing; this only bounds how long it may take.
+  const shutdownTimeoutMs = config.app.shutdownTimeoutMs;
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => setTimeout(() => {
+      process.stderr.write(`Portcullis did not shut down within ${shutdownTimeoutMs} ms; exiting\n`);
+      process.exit(1);
+    }, shutdownTimeoutMs).unref());
+  }
   await app.listen(config.app.port, config.app.host);
 }
 
