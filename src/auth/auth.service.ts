@@ -93,7 +93,9 @@ export class AuthService {
   async authenticateAccessToken(token: string): Promise<AuthUser> {
     const claims = this.tokens.verifyAccess(token);
     await this.assertLive(claims.sid, claims.sub);
-    return { userId: claims.sub, sessionId: claims.sid, role: claims.role, expiresAt: claims.exp * 1000 };
+    // The claim is a login-time snapshot; the cache follows role changes made since.
+    const role = this.state.roleOf(claims.sub) ?? claims.role;
+    return { userId: claims.sub, sessionId: claims.sid, role, expiresAt: claims.exp * 1000 };
   }
 
   /** Spends a single-use ws ticket. */

@@ -79,7 +79,7 @@ function describeJwtError(err: unknown): [string, string] {
   if (err instanceof jwt.JsonWebTokenError) {
     if (/audience/.test(err.message)) return ['Invalid token', 'audience'];
     if (/issuer/.test(err.message)) return ['Invalid token', 'issuer'];
-    if (/malformed|jwt must be/.test(err.message)) return ['Invalid token', 'malformed'];
+    if (/malformed|jwt must be|^invalid token$/.test(err.message)) return ['Invalid token', 'malformed'];
     if (/algorithm/.test(err.message)) return ['Invalid token', 'algorithm'];
     return ['Invalid token', 'signature'];
   }

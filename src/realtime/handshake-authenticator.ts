@@ -1,15 +1,10 @@
-import { Injectable, Optional } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
+import { ApiKeysService } from '../api-keys/api-keys.service';
 import { timingSafeEqual, createHash } from 'node:crypto';
 import { AppConfig } from '../config/app-config';
 import { AuthService } from '../auth/auth.service';
 import { UnauthenticatedError } from '../common/errors/domain-errors';
 import { ConnectionAuth } from './connection';
-
-/** Verifies admin-issued service keys; provided by the api-keys module. */
-export abstract class ServiceKeyVerifier {
-  abstract verify(secret: string): Promise<{ apiKeyId: string; name: string } | null>;
-  abstract isActive(apiKeyId: string): Promise<boolean>;
-}
 
 /**
  * Turns a presented secret into who the socket is, through the same AuthService
@@ -23,7 +18,7 @@ export class HandshakeAuthenticator {
   constructor(
     private readonly auth: AuthService,
     config: AppConfig,
-    @Optional() private readonly serviceKeys?: ServiceKeyVerifier,
+    private readonly serviceKeys: ApiKeysService,
   ) {
     const token = config.ws.serviceToken;
     if (token) this.serviceTokenDigest = digest(token);
@@ -42,7 +37,7 @@ export class HandshakeAuthenticator {
     if (this.serviceTokenDigest && timingSafeEqual(digest(secret), this.serviceTokenDigest)) {
       return { kind: 'service', apiKeyId: null, name: 'WS_SERVICE_TOKEN' };
     }
-    const key = this.serviceKeys ? await this.serviceKeys.verify(secret) : null;
+    const key = await this.serviceKeys.verify(secret);
     if (!key) throw new UnauthenticatedError('Invalid service key', 'service_key');
     return { kind: 'service', apiKeyId: key.apiKeyId, name: key.name };
   }

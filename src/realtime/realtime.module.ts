@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ApiKeysModule } from '../api-keys/api-keys.module';
 import { ConnectionRegistry } from './connection-registry';
 import { HandshakeAuthenticator } from './handshake-authenticator';
 import { RealtimeMetrics } from './realtime.metrics';
@@ -7,6 +8,7 @@ import { SessionLifecycleService } from './session-lifecycle.service';
 
 /** The WebSocket adapter and what every endpoint shares; gateways register themselves with RealtimeServer. */
 @Module({
+  imports: [ApiKeysModule],
   providers: [RealtimeServer, ConnectionRegistry, HandshakeAuthenticator, RealtimeMetrics, SessionLifecycleService],
   exports: [RealtimeServer, ConnectionRegistry, SessionLifecycleService],
 })

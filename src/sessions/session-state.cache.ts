@@ -2,9 +2,11 @@ import { Injectable, OnModuleDestroy } from '@nestjs/common';
 import { DomainEvents } from '../events/domain-events';
 import { SessionsRepository } from './sessions.repository';
 import { UsersService } from '../users/users.service';
+import { Role } from '../users/user.entity';
 
 export type SessionVerdict = 'live' | 'revoked' | 'inactive';
 interface SessionFact { userId: string; revoked: boolean; expiresAt: number }
+interface UserFact { active: boolean; role: Role }
 
 const MAX_ENTRIES = 100_000;
 
@@ -17,7 +19,7 @@ const MAX_ENTRIES = 100_000;
 @Injectable()
 export class SessionStateCache implements OnModuleDestroy {
   private readonly sessions = new Map<string, SessionFact>();
-  private readonly userActive = new Map<string, boolean>();
+  private readonly userFacts = new Map<string, UserFact>();
   private readonly unsubscribe: Array<() => void>;
 
   constructor(private readonly repo: SessionsRepository, private readonly users: UsersService, events: DomainEvents) {
@@ -26,8 +28,9 @@ export class SessionStateCache implements OnModuleDestroy {
         const fact = this.sessions.get(sessionId);
         if (fact) fact.revoked = true;
       }),
-      events.on('user.changed', ({ userId }) => this.userActive.delete(userId)),
-      events.on('user.deactivated', ({ userId }) => this.userActive.set(userId, false)),
+      events.on('user.changed', ({ userId }) => this.userFacts.delete(userId)),
+      // An unknown role falls back to the least privilege: the user cannot act anyway.
+      events.on('user.deactivated', ({ userId }) => this.userFacts.set(userId, { active: false, role: this.userFacts.get(userId)?.role ?? 'user' })),
     ];
   }
 
@@ -44,12 +47,22 @@ export class SessionStateCache implements OnModuleDestroy {
       remember(this.sessions, sessionId, fact);
     }
     if (fact.userId !== userId || fact.revoked || fact.expiresAt <= now) return 'revoked';
-    let active = this.userActive.get(userId);
-    if (active === undefined) {
-      active = Boolean((await this.users.findById(userId))?.active);
-      remember(this.userActive, userId, active);
+    let user = this.userFacts.get(userId);
+    if (!user) {
+      const row = await this.users.findById(userId);
+      user = { active: Boolean(row?.active), role: row?.role ?? 'user' };
+      remember(this.userFacts, userId, user);
     }
-    return active ? 'live' : 'inactive';
+    return user.active ? 'live' : 'inactive';
+  }
+
+  /**
+   * The user's current role as of the last check(). An access token's `role`
+   * claim is a snapshot from login; an admin demoted since must lose admin
+   * routes at once, not when that token expires.
+   */
+  roleOf(userId: string): Role | undefined {
+    return this.userFacts.get(userId)?.role;
   }
 }
 

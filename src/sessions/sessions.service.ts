@@ -59,6 +59,12 @@ export class SessionsService {
     return session;
   }
 
+  /** An admin's revocation, audited against the session's owner with the admin who did it. */
+  async revokeByAdmin(sessionId: string, adminId: string): Promise<void> {
+    const session = await this.revoke(sessionId, 'admin');
+    await this.audit.record('admin_revoke_session', { userId: session.userId, sessionId, detail: { by: adminId } });
+  }
+
   async listActive(filter: { userId?: string; limit?: number } = {}): Promise<SessionView[]> {
     const rows = await this.repo.listActive({ userId: filter.userId, limit: Math.min(filter.limit ?? 100, 1000) });
     return rows.map((s) => ({

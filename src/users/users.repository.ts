@@ -25,7 +25,9 @@ export class UsersRepository {
   }
 
   async update(id: string, patch: { active?: boolean; role?: Role }): Promise<User | null> {
-    await this.repo.update({ id }, patch);
+    // Only the fields given: TypeORM refuses an UPDATE with no values (an empty PATCH is a no-op).
+    const values = Object.fromEntries(Object.entries({ active: patch.active, role: patch.role }).filter(([, v]) => v !== undefined));
+    if (Object.keys(values).length) await this.repo.update({ id }, values);
     return this.findById(id);
   }
 }

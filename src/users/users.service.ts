@@ -2,6 +2,7 @@ import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { ConflictError, NotFoundError } from '../common/errors/domain-errors';
 import { DomainEvents } from '../events/domain-events';
+import { AuditService } from '../audit/audit.service';
 import { PasswordService } from './password.service';
 import { Role, User } from './user.entity';
 import { UsersRepository } from './users.repository';
@@ -28,6 +29,7 @@ export class UsersService implements OnApplicationBootstrap {
     private readonly users: UsersRepository,
     private readonly passwords: PasswordService,
     private readonly events: DomainEvents,
+    private readonly audit: AuditService,
     private readonly config: AppConfig,
   ) {}
 
@@ -69,10 +71,11 @@ export class UsersService implements OnApplicationBootstrap {
     return this.users.list(limit, offset);
   }
 
-  /** Admin change; deactivation is announced so live sockets close 4002. */
-  async update(id: string, patch: { active?: boolean; role?: Role }): Promise<User> {
+  /** Admin change; deactivation is announced so live sockets close 4002. `adminId` is who made it, for the audit trail. */
+  async update(id: string, patch: { active?: boolean; role?: Role }, adminId?: string): Promise<User> {
     const before = await this.get(id);
     const after = (await this.users.update(id, patch))!;
+    await this.audit.record('admin_update_user', { userId: id, detail: { by: adminId ?? null, active: after.active, role: after.role } });
     this.events.emit('user.changed', { userId: id });
     if (before.active && !after.active) this.events.emit('user.deactivated', { userId: id });
     return after;

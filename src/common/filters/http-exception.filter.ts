@@ -19,7 +19,8 @@ export class HttpExceptionFilter implements ExceptionFilter {
     const res = host.switchToHttp().getResponse<Response>();
     const { statusCode, message } = this.describe(exception);
     const error = (HttpStatus[statusCode] ?? 'Error').split('_').map((w) => w[0] + w.slice(1).toLowerCase()).join(' ');
-    res.status(statusCode).json({ statusCode, error, message });
+    // Explicit type: a route's @Header('Content-Type') (e.g. /metrics' text/plain) is set before the handler runs and would stick to the error.
+    res.status(statusCode).type('application/json').json({ statusCode, error, message });
   }
 
   private describe(exception: unknown): { statusCode: number; message: string | string[] } {

@@ -1,0 +1,74 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { AppConfig } from './app-config';
+import { ConfigValidationError, PLACEHOLDER_JWT_SECRET, settingNames, validateEnvironment } from './env.validation';
+
+const EXAMPLE = readFileSync(join(__dirname, '..', '..', '.env.example'), 'utf8');
+
+/** The message validateEnvironment throws for `raw`, or fails the test if it does not throw. */
+function problemsWith(raw: Record<string, string>): string {
+  try {
+    validateEnvironment(raw);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigValidationError);
+    return (err as Error).message;
+  }
+  throw new Error(`expected ${JSON.stringify(raw)} to be refused`);
+}
+
+describe('environment validation', () => {
+  it('.env.example lists every setting, in the schema\'s order', () => {
+    const listed = [...EXAMPLE.matchAll(/^#?\s*([A-Z][A-Z0-9_]*)=/gm)].map((m) => m[1]);
+    expect(listed).toEqual(settingNames());
+    expect(settingNames().length).toBeGreaterThan(30);
+  });
+
+  it('the values .env.example sets are the defaults', () => {
+    const set = Object.fromEntries([...EXAMPLE.matchAll(/^([A-Z][A-Z0-9_]*)=(.*)$/gm)].map((m) => [m[1], m[2]]));
+    expect(Object.keys(set).length).toBeGreaterThan(25);
+    expect(validateEnvironment(set)).toEqual(validateEnvironment({}));
+  });
+
+  it('loads defaults from an empty environment', () => {
+    const env = validateEnvironment({});
+    expect(env).toMatchObject({
+      NODE_ENV: 'development', PORT: 3000, DB_TYPE: 'sqlite', SQLITE_PATH: 'data/portcullis.sqlite', JWT_SECRET: PLACEHOLDER_JWT_SECRET,
+      JWT_ISSUER: 'portcullis', JWT_AUDIENCE: 'portcullis-clients', JWT_LEEWAY_S: 5, JWT_ACCESS_TTL: '15m', JWT_REFRESH_TTL: '7d',
+      WS_AUTH_TIMEOUT_MS: 5000, WS_ALLOW_QUERY_TOKEN: true, WS_MAX_PAYLOAD_BYTES: 65536, WS_AUTH_FAILURES_PER_MINUTE: 20,
+    });
+    const config = new AppConfig(env);
+    expect(config.auth).toMatchObject({ accessTtlS: 900, refreshTtlS: 7 * 86400 });
+    expect([...config.ws.authMethods]).toEqual(['header', 'subprotocol', 'ticket', 'query', 'message']);
+  });
+
+  it('converts strings to numbers and booleans', () => {
+    const env = validateEnvironment({ PORT: '8080', REGISTRATION_OPEN: 'false', WS_REQUIRE_ORIGIN: 'yes' });
+    expect(env).toMatchObject({ PORT: 8080, REGISTRATION_OPEN: false, WS_REQUIRE_ORIGIN: true });
+  });
+
+  it('refuses a JWT_SECRET under 32 bytes, naming it', () => {
+    expect(problemsWith({ JWT_SECRET: 'x'.repeat(31) })).toMatch(/JWT_SECRET/);
+    expect(() => validateEnvironment({ JWT_SECRET: 'x'.repeat(32) })).not.toThrow();
+  });
+
+  it('refuses DB_TYPE=mysql, naming it', () => {
+    expect(problemsWith({ DB_TYPE: 'mysql' })).toMatch(/DB_TYPE/);
+  });
+
+  it('refuses PORT=abc, naming it', () => {
+    const message = problemsWith({ PORT: 'abc' });
+    expect(message).toMatch(/PORT/);
+    expect(message).not.toMatch(/JWT_SECRET|DB_TYPE/);
+  });
+
+  it('refuses the placeholder secret in production, but accepts a real one', () => {
+    expect(problemsWith({ NODE_ENV: 'production' })).toMatch(/JWT_SECRET: the development placeholder/);
+    expect(problemsWith({ NODE_ENV: 'production', JWT_SECRET: PLACEHOLDER_JWT_SECRET })).toMatch(/JWT_SECRET/);
+    expect(() => validateEnvironment({ NODE_ENV: 'production', JWT_SECRET: 'a-real-production-secret-of-sufficient-length' })).not.toThrow();
+  });
+
+  it('names every bad variable at once', () => {
+    const message = problemsWith({ PORT: '70000', DB_TYPE: 'mysql', JWT_LEEWAY_S: '-1' });
+    for (const name of ['PORT', 'DB_TYPE', 'JWT_LEEWAY_S']) expect(message).toContain(name);
+  });
+});

@@ -1,0 +1,97 @@
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const ROOT = join(__dirname, '..');
+const MAIN = join(ROOT, 'dist', 'src', 'main.js');
+
+function newestMtime(dir: string): number {
+  return readdirSync(dir, { withFileTypes: true }).reduce((max, e) => {
+    const p = join(dir, e.name);
+    return Math.max(max, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
+  }, 0);
+}
+
+/** Builds once, and again only when a source file is newer than the build, so the test never boots stale code. */
+function ensureBuilt(): void {
+  const stale = !existsSync(MAIN) || Math.max(newestMtime(join(ROOT, 'src')), newestMtime(join(ROOT, 'migrations'))) > statSync(MAIN).mtimeMs;
+  if (stale) execFileSync('npx', ['nest', 'build'], { cwd: ROOT, timeout: 120_000, stdio: 'pipe' });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer().once('error', reject).listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+interface Proc { child: ChildProcess; stderr: () => string; exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }> }
+
+function start(env: Record<string, string>): Proc {
+  // Only what the test sets plus PATH: a developer's own PORT or JWT_SECRET must not leak in.
+  const child = spawn(process.execPath, [MAIN], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env } });
+  let stderr = '';
+  child.stderr!.on('data', (d) => { stderr += d; });
+  child.stdout!.resume();
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  return { child, stderr: () => stderr, exited };
+}
+
+async function waitForHealth(base: string, proc: Proc, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (proc.child.exitCode !== null) throw new Error(`exited early (${proc.child.exitCode}): ${proc.stderr()}`);
+    try {
+      if ((await fetch(`${base}/health`)).status === 200) return;
+    } catch { /* not listening yet */ }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`no 200 from /health within ${timeoutMs} ms: ${proc.stderr()}`);
+}
+
+describe('boot as `npm start` runs it (e2e)', () => {
+  let dir: string;
+  const procs: Proc[] = [];
+
+  beforeAll(() => {
+    ensureBuilt();
+    dir = mkdtempSync(join(tmpdir(), 'portcullis-boot-'));
+  }, 130_000);
+  afterAll(() => {
+    for (const p of procs) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('serves /health and /health/full on PORT, migrating a fresh database, and exits 0 on SIGTERM', async () => {
+    const port = await freePort();
+    const proc = start({ PORT: String(port), HOST: '127.0.0.1', SQLITE_PATH: join(dir, 'nested', 'boot.sqlite') });
+    procs.push(proc);
+    const base = `http://127.0.0.1:${port}`;
+    await waitForHealth(base, proc);
+    const full = await fetch(`${base}/health/full`);
+    expect(full.status).toBe(200);
+    expect(await full.json()).toMatchObject({ status: 'ok', info: { database: { status: 'up' } } });
+    expect(existsSync(join(dir, 'nested', 'boot.sqlite'))).toBe(true);
+    // Migrations ran: a table they create answers.
+    const reg = await fetch(`${base}/v1/auth/register`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'boot@example.test', password: 'long enough pw' }),
+    });
+    expect(reg.status).toBe(201);
+    proc.child.kill('SIGTERM');
+    expect(await proc.exited).toEqual({ code: 0, signal: null });
+  }, 40_000);
+
+  it('refuses to start with a short JWT_SECRET, naming it', async () => {
+    const proc = start({ PORT: String(await freePort()), SQLITE_PATH: join(dir, 'bad.sqlite'), JWT_SECRET: 'short' });
+    procs.push(proc);
+    const { code } = await proc.exited;
+    expect(code).not.toBe(0);
+    expect(code).not.toBeNull();
+    expect(proc.stderr()).toContain('JWT_SECRET');
+    expect(existsSync(join(dir, 'bad.sqlite'))).toBe(false);
+  }, 20_000);
+});
