@@ -60,6 +60,9 @@ export class RealtimeServer implements OnApplicationBootstrap, BeforeApplication
   }
 
   onApplicationBootstrap(): void {
+    // An application context (the token CLI) has no HTTP server, hence no sockets.
+    const server = this.http.httpAdapter?.getHttpServer() as Server | undefined;
+    if (!server) return;
     const ws = this.config.ws;
     this.wss = new WebSocketServer({
       noServer: true,
@@ -69,7 +72,6 @@ export class RealtimeServer implements OnApplicationBootstrap, BeforeApplication
       clientTracking: false,
       handleProtocols: selectProtocol,
     });
-    const server = this.http.httpAdapter.getHttpServer() as Server;
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(req, socket, head));
     if (ws.heartbeatMs > 0) this.heartbeat = setInterval(() => this.beat(), ws.heartbeatMs).unref();
   }
