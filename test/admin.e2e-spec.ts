@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { ApiKeysService } from '../src/api-keys/api-keys.service';
+import { DomainEvents } from '../src/events/domain-events';
 import { ADMIN, ADMIN_ENV, createUser, loginAdmin, TestUser } from './helpers/factories';
 import { startTestApp, TestApp } from './helpers/test-app';
 
@@ -121,6 +123,29 @@ describe('Admin REST (e2e)', () => {
       const after = await t.http().get('/v1/admin/api-keys').set(as(admin.accessToken)).expect(200);
       expect(after.body.map((k: { id: string }) => k.id)).not.toContain(id);
       await t.http().delete(`/v1/admin/api-keys/${id}`).set(as(admin.accessToken)).expect(404);
+    });
+
+    it('verify() resolves a live secret for the live listener, records its use, and refuses it once revoked', async () => {
+      const keys = t.app.get(ApiKeysService);
+      const { id, secret } = (await t.http().post('/v1/admin/api-keys').set(as(admin.accessToken)).send({ name: 'listener' }).expect(201)).body;
+      await expect(keys.verify(secret)).resolves.toEqual({ apiKeyId: id, name: 'listener' });
+      await expect(keys.isActive(id)).resolves.toBe(true);
+      await expect(keys.verify(`${secret.slice(0, -1)}${secret.endsWith('A') ? 'B' : 'A'}`)).resolves.toBeNull();
+      await expect(keys.verify(admin.refreshToken)).resolves.toBeNull();
+      let listed: { id: string; lastUsedAt: string | null } | undefined;
+      for (let i = 0; i < 20 && !listed?.lastUsedAt; i++) {
+        await new Promise((r) => setTimeout(r, 25));
+        listed = (await t.http().get('/v1/admin/api-keys').set(as(admin.accessToken))).body.find((k: { id: string }) => k.id === id);
+      }
+      expect(listed?.lastUsedAt).toEqual(expect.any(String));
+      const revoked: string[] = [];
+      const off = t.app.get(DomainEvents).on('api_key.revoked', ({ apiKeyId }) => revoked.push(apiKeyId));
+      await t.http().delete(`/v1/admin/api-keys/${id}`).set(as(admin.accessToken)).expect(204);
+      off();
+      expect(revoked).toEqual([id]);
+      await expect(keys.verify(secret)).resolves.toBeNull();
+      await expect(keys.isActive(id)).resolves.toBe(false);
+      await expect(keys.isActive(randomUUID())).resolves.toBe(false);
     });
 
     it('400 naming name for a missing or empty name', async () => {
