@@ -69,9 +69,12 @@ export class AuthService {
 
   async refresh(refreshToken: string, meta: ClientMeta): Promise<TokenPair> {
     try {
-      const { session, refreshToken: next } = await this.sessions.rotate(refreshToken, meta.ip);
-      const user = await this.users.findById(session.userId);
-      if (!user?.active) throw new InactiveUserError();
+      const found: { user?: User | null } = {};
+      const { session, refreshToken: next } = await this.sessions.rotate(refreshToken, meta.ip, async (s) => {
+        found.user = await this.users.findById(s.userId);
+        if (!found.user?.active) throw new InactiveUserError();
+      });
+      const user = found.user!;
       this.metrics.refresh('ok');
       await this.audit.record('refresh', { userId: user.id, sessionId: session.id, ip: meta.ip });
       return this.pair(user, session.id, next);

@@ -37,13 +37,17 @@ export class SessionsService {
    * Spends `refreshToken` and returns its successor. A token presented twice
    * means it leaked: the whole session is revoked and its sockets closed.
    */
-  async rotate(refreshToken: string, ip?: string): Promise<{ session: Session; refreshToken: string }> {
+  async rotate(
+    refreshToken: string, ip?: string, admit: (session: Session) => Promise<void> = async () => undefined,
+  ): Promise<{ session: Session; refreshToken: string }> {
     const row = typeof refreshToken === 'string' ? await this.repo.findRefresh(sha256Hex(refreshToken)) : null;
     if (!row) throw new UnauthenticatedError('Invalid refresh token', 'unknown_refresh');
     const session = await this.repo.findSession(row.sessionId);
     if (!session || session.revokedAt) throw new UnauthenticatedError('Session revoked', 'revoked');
     if (row.usedAt) return this.reuseDetected(session, ip);
     if (new Date(row.expiresAt).getTime() <= Date.now()) throw new UnauthenticatedError('Refresh token expired', 'expired');
+    // Checked before the token is spent: a refused refresh must not later look like reuse.
+    await admit(session);
     const next = newOpaqueSecret('prt_');
     const rotated = await this.repo.rotateRefresh(row.id, { sessionId: session.id, tokenHash: sha256Hex(next), expiresAt: session.expiresAt });
     if (!rotated) return this.reuseDetected(session, ip);
