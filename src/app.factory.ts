@@ -11,8 +11,8 @@ import { HttpExceptionFilter } from './common/filters/http-exception.filter';
  * Builds the application exactly as `npm start` runs it; e2e tests call this
  * with their own AppConfig, then `listen(0)`.
  */
-export async function createApp(config: AppConfig): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { bufferLogs: true, abortOnError: false });
+export async function createApp(config: AppConfig, logDestination?: NodeJS.WritableStream): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, logDestination), { bufferLogs: true, abortOnError: false });
   app.useLogger(app.get(Logger));
   app.set('trust proxy', 'loopback');
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, stopAtFirstError: false }));

@@ -17,12 +17,12 @@ import { GatewaysModule } from './gateways/gateways.module';
 
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  static forRoot(config: AppConfig, logDestination?: NodeJS.WritableStream): DynamicModule {
     return {
       module: AppModule,
       imports: [
         AppConfigModule.forRoot(config),
-        LoggerModule.forRoot(loggerOptions(config)),
+        LoggerModule.forRoot(loggerOptions(config, logDestination)),
         TypeOrmModule.forRoot(buildDataSourceOptions(config.database)),
         EventsModule,
         MetricsModule,

@@ -21,13 +21,13 @@ export interface TestApp {
  * Boots the real app (real migrations on a fresh temporary SQLite file unless
  * DB_TYPE says otherwise) and listens on an ephemeral port.
  */
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function startTestApp(env: Record<string, string> = {}, logDestination?: NodeJS.WritableStream): Promise<TestApp> {
   const dir = mkdtempSync(join(tmpdir(), 'portcullis-test-'));
   const config = AppConfig.fromEnvironment({
     NODE_ENV: 'test', LOG_LEVEL: 'silent', SQLITE_PATH: join(dir, 'test.sqlite'), LOGIN_RATE_LIMIT_PER_MINUTE: '1000',
     ...env,
   });
-  const app = await createApp(config);
+  const app = await createApp(config, logDestination);
   await app.listen(0, '127.0.0.1');
   const baseUrl = (await app.getUrl()).replace('[::1]', '127.0.0.1').replace('localhost', '127.0.0.1');
   return {

@@ -17,18 +17,18 @@ export const REDACT_PATHS = [
   'password', 'accessToken', 'refreshToken', 'token', 'ticket', 'secret',
 ];
 
-export function loggerOptions(config: AppConfig): Params {
+/** `destination` lets tests read what would be logged; production writes to stdout. */
+export function loggerOptions(config: AppConfig, destination?: NodeJS.WritableStream): Params {
   const tokenHeader = config.ws.tokenHeader;
-  return {
-    pinoHttp: {
-      level: config.app.logLevel,
-      redact: { paths: [...REDACT_PATHS, `req.headers["${tokenHeader}"]`], censor: '[REDACTED]' },
-      serializers: {
-        req: (req: { id: unknown; method: string; url: string; headers: Record<string, unknown>; remoteAddress?: string }) => ({
-          id: req.id, method: req.method, url: redactUrl(req.url), headers: req.headers, remoteAddress: req.remoteAddress,
-        }),
-      },
-      autoLogging: { ignore: (req) => req.url === '/health' || req.url === '/metrics' },
+  const options = {
+    level: config.app.logLevel,
+    redact: { paths: [...REDACT_PATHS, `req.headers["${tokenHeader}"]`], censor: '[REDACTED]' },
+    serializers: {
+      req: (req: { id: unknown; method: string; url: string; headers: Record<string, unknown>; remoteAddress?: string }) => ({
+        id: req.id, method: req.method, url: redactUrl(req.url), headers: req.headers, remoteAddress: req.remoteAddress,
+      }),
     },
+    autoLogging: { ignore: (req: { url?: string }) => req.url === '/health' || req.url === '/metrics' },
   };
+  return { pinoHttp: destination ? [options as object, destination] as Params['pinoHttp'] : options };
 }
