@@ -17,18 +17,19 @@ export class HttpExceptionFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
-    const { statusCode, message } = this.describe(exception);
+    const { statusCode, message, extra } = this.describe(exception);
     const error = (HttpStatus[statusCode] ?? 'Error').split('_').map((w) => w[0] + w.slice(1).toLowerCase()).join(' ');
     // Explicit type: a route's @Header('Content-Type') (e.g. /metrics' text/plain) is set before the handler runs and would stick to the error.
-    res.status(statusCode).type('application/json').json({ statusCode, error, message });
+    res.status(statusCode).type('application/json').json({ ...extra, statusCode, error, message });
   }
 
-  private describe(exception: unknown): { statusCode: number; message: string | string[] } {
+  private describe(exception: unknown): { statusCode: number; message: string | string[]; extra?: object } {
     if (exception instanceof DomainError) return { statusCode: STATUS[exception.kind], message: exception.message };
     if (exception instanceof HttpException) {
       const body = exception.getResponse();
-      const message = typeof body === 'object' && body && 'message' in body ? (body as { message: string | string[] }).message : exception.message;
-      return { statusCode: exception.getStatus(), message };
+      if (typeof body === 'object' && body && 'message' in body) return { statusCode: exception.getStatus(), message: (body as { message: string | string[] }).message };
+      // A structured body without a message (the readiness report) keeps its fields beside the standard three.
+      return { statusCode: exception.getStatus(), message: exception.message, extra: typeof body === 'object' ? body : undefined };
     }
     const correlationId = randomUUID();
     this.logger.error({ err: exception, correlationId }, 'unhandled error');
