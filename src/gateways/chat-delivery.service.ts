@@ -19,13 +19,12 @@ export class ChatDeliveryService {
 
   constructor(private readonly registry: ConnectionRegistry) {}
 
-  /** Fans a stored message out to every subscriber but the sending socket (it has its ack). */
-  publish(message: MessageView, except?: Connection): void {
+  /** Fans a stored message out to every member socket on the conversation, the sender's included (after its ack). */
+  publish(message: MessageView): void {
     const subscribers = this.registry.subscribers('conversationId', message.conversationId);
     if (!subscribers) return;
     const text = JSON.stringify({ type: 'chat_message', id: `m-${message.messageId}`, timestamp: new Date().toISOString(), payload: message });
     for (const conn of subscribers) {
-      if (conn === except) continue;
       const held = this.resuming.get(conn);
       if (held) held.buffer.push(message);
       else conn.sendSerialized(text);

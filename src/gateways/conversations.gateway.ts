@@ -36,7 +36,7 @@ export class ConversationsGateway implements WsGateway, OnModuleInit {
         conversationId, authorId: conn.userId!, clientMsgId: frame.id, content: frame.payload.content,
       });
       conn.send('ack', { refId: frame.id, messageId: message.messageId, seq: message.seq }, frame.id);
-      if (!duplicate) this.delivery.publish(message, conn);
+      if (!duplicate) this.delivery.publish(message);
       return;
     }
     if (frame.type === 'resume') {

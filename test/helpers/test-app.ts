@@ -23,8 +23,11 @@ export interface TestApp {
  */
 export async function startTestApp(env: Record<string, string> = {}, logDestination?: NodeJS.WritableStream): Promise<TestApp> {
   const dir = mkdtempSync(join(tmpdir(), 'portcullis-test-'));
+  // PORTCULLIS_TEST_POSTGRES_URL runs the same suites on PostgreSQL (a database the tests may fill).
+  const pg = process.env.PORTCULLIS_TEST_POSTGRES_URL;
   const config = AppConfig.fromEnvironment({
     NODE_ENV: 'test', LOG_LEVEL: 'silent', SQLITE_PATH: join(dir, 'test.sqlite'), LOGIN_RATE_LIMIT_PER_MINUTE: '1000',
+    ...(pg ? { DB_TYPE: 'postgres', DATABASE_URL: pg } : {}),
     ...env,
   });
   const app = await createApp(config, logDestination);
