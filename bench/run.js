@@ -20,8 +20,8 @@ const QUICK = process.env.BENCH_QUICK === '1';
 const RUNS = Number(process.env.BENCH_RUNS || 3);
 const FD_HARD = Number(execFileSync('bash', ['-c', 'ulimit -Hn']).toString().trim()) || 1024;
 const P = QUICK
-  ? { connects: 1500, concurrency: 32, rateMs: 2000, memSockets: 2000, fan: [[100, 300], [1000, 40]], verifyIters: 20000 }
-  : { connects: 6000, concurrency: 32, rateMs: 5000, memSockets: 10000, fan: [[100, 2000], [1000, 250]], verifyIters: 100000 };
+  ? { connects: 1500, connectMs: 2500, concurrency: 32, rateMs: 2000, memSockets: 2000, fan: [[100, 300], [1000, 40]], fanMs: 3000, verifyIters: 20000 }
+  : { connects: 6000, connectMs: 6000, concurrency: 32, rateMs: 4000, memSockets: 10000, fan: [[100, 2000], [1000, 300]], fanMs: 7000, verifyIters: 100000 };
 // each socket needs one fd in the loader and one in the server
 if (P.memSockets > FD_HARD - 500) P.memSockets = Math.max(1000, Math.floor((FD_HARD - 500) / 1000) * 1000);
 const ORDER = (process.env.BENCH_SERVERS || 'baseline,socketio,portcullis').split(',');
@@ -103,7 +103,7 @@ async function benchAll(live, ctx) {
     return r;
   };
   for (const auth of ['header', 'frame']) {
-    await scenario(`connect_${auth}`, (k, s) => ({ scenario: 'connect', count: P.connects, concurrency: P.concurrency, auth, token: s.token, conversationId: s.conversationId }),
+    await scenario(`connect_${auth}`, (k, s) => ({ scenario: 'connect', count: P.connects, maxMs: P.connectMs, concurrency: P.concurrency, auth, token: s.token, conversationId: s.conversationId }),
       plainRun((r) => `connect/${auth}: ${fmt.n(r.connectsPerSec)} /s, server ${fmt.n(r.serverCpuUs / r.ok, 1)} µs CPU/connect, loader CPU ${fmt.n(r.loaderCpuShare * 100)}%`),
       (runs) => ({ perSec: median(runs.map((r) => r.connectsPerSec)), cpuUs: median(runs.map((r) => r.serverCpuUs / r.ok)), loaderShare: median(runs.map((r) => r.loaderCpuShare)) }));
   }
@@ -114,7 +114,11 @@ async function benchAll(live, ctx) {
       (runs) => ({ rate: ctx.rate, p50: median(runs.map((r) => r.latencyMs && r.latencyMs.p50)), p99: median(runs.map((r) => r.latencyMs && r.latencyMs.p99)) }));
   } else log('  (no baseline: the fixed-rate latency scenario is skipped)');
   await scenario('mem', (k, s) => ({ scenario: 'hold', count: P.memSockets, concurrency: 100, auth: 'header', token: s.token, conversationId: s.conversationId }),
-    async (k, server, cfg, i) => {
+    async (k, old, cfg0, i) => {
+      // a fresh server per run: "empty" must mean never used (RSS is not given back after a peak)
+      await old.stop();
+      const server = live[k] = await ADAPTERS[k].start(ctx);
+      const cfg = { ...cfg0, token: server.token, conversationId: server.conversationId };
       await sleep(1000);
       const before = await mem(server);
       let after = null; let held = null;
@@ -127,7 +131,7 @@ async function benchAll(live, ctx) {
     },
     (runs) => ({ rss: median(runs.map((m) => m.rss)), heap: median(runs.map((m) => m.heap)), sockets: median(runs.map((m) => m.sockets)) }));
   for (const [subs, messages] of P.fan) {
-    await scenario(`fan${subs}`, (k, s) => ({ scenario: 'fanout', subscribers: subs, messages, window: 4, bytes: 100, auth: 'header', ...s.fanout }),
+    await scenario(`fan${subs}`, (k, s) => ({ scenario: 'fanout', subscribers: subs, messages, maxMs: P.fanMs, window: 4, bytes: 100, auth: 'header', ...s.fanout }),
       plainRun((r) => `fan-out 1→${subs}: p50 ${fmt.n(r.latencyMs && r.latencyMs.p50, 2)} ms p99 ${fmt.n(r.latencyMs && r.latencyMs.p99, 2)} ms, ${fmt.n(r.deliveredPerSec)} delivered/s, loader CPU ${fmt.n(r.loaderCpuShare * 100)}%`),
       (runs) => ({ p50: median(runs.map((r) => r.latencyMs && r.latencyMs.p50)), p99: median(runs.map((r) => r.latencyMs && r.latencyMs.p99)), perSec: median(runs.map((r) => r.deliveredPerSec)), loaderShare: median(runs.map((r) => r.loaderCpuShare)) }));
   }
@@ -198,6 +202,7 @@ async function main() {
   const ctx = { secret: crypto.randomBytes(36).toString('base64').slice(0, 48), issuer: 'portcullis', audience: 'portcullis-clients' };
   const cpuModel = (/model name\s*:\s*(.*)/.exec(fs.readFileSync('/proc/cpuinfo', 'utf8')) || [])[1] || os.cpus()[0].model;
   log(`bench: ${QUICK ? 'QUICK' : 'full'} mode, ${RUNS} runs per figure, ${os.cpus().length} CPUs (${cpuModel}), node ${process.version}, fd hard limit ${FD_HARD}, taskset ${HAS_TASKSET ? 'yes (load → CPU 0, server → CPU 1)' : 'no'}`);
+  if (process.env.BENCH_BUILD === '1') { log('npm run build ...'); execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' }); }
   const R = {}; const skipped = []; const live = {};
   const bgStart = await busyShare();
   log(`background CPU busy (all CPUs, before starting): ${fmt.n(bgStart * 100)}%`);
@@ -265,10 +270,10 @@ ${md(t.vhead, t.vrows)}
 
 ## Method
 
-- Connects/s: ${fmt.n(P.connects)} connections per run, ${P.concurrency} in flight (closed loop); each opens, waits for \`ready\`, closes. Header auth = \`Authorization: Bearer\`; first-frame = \`{type:"auth",id,timestamp,payload:{token}}\` on a socket opened with no credential. Server CPU per connect = Δ(utime+stime) of the server process from /proc/<pid>/stat over the measured phase ÷ connects (includes the close).
+- Connects/s: up to ${fmt.n(P.connects)} connections or ${P.connectMs / 1000} s per run, ${P.concurrency} in flight (closed loop); each opens, waits for \`ready\`, closes. Header auth = \`Authorization: Bearer\`; first-frame = \`{type:"auth",id,timestamp,payload:{token}}\` on a socket opened with no credential. Server CPU per connect = Δ(utime+stime) of the server process from /proc/<pid>/stat over the measured phase ÷ connects (includes the close).
 - Connect→ready latency: open loop at a fixed arrival rate of half the baseline's header-auth maximum (${fmt.n(ctx.rate)}/s) for ${P.rateMs / 1000} s; latency from \`new WebSocket()\` to the \`ready\` frame.
-- Memory: ${fmt.n(P.memSockets)} authenticated idle sockets in one conversation (one user); (RSS and heapUsed after two full GCs with the sockets open) − (same, empty server), ÷ sockets. Measured in-process by bench/servers/probe.js, preloaded with \`node -r\`.
-- Fan-out: one sender, N subscribers of one conversation, ${P.fan.map(([n, m]) => `${fmt.n(m)} messages to ${n}`).join(', ')}; 100-byte content; at most 4 messages not yet delivered to every subscriber; latency = send → each subscriber's receipt (first 20 messages excluded); msg/s = deliveries ÷ (last delivery − first send).
+- Memory: a freshly started server per run; ${fmt.n(P.memSockets)} authenticated idle sockets in one conversation (one user); (RSS and heapUsed after two full GCs with the sockets open) − (same, empty server), ÷ sockets. Measured in-process by bench/servers/probe.js, preloaded with \`node -r\`.
+- Fan-out: one sender, N subscribers of one conversation, up to ${P.fan.map(([n, m]) => `${fmt.n(m)} messages to ${n}`).join(', ')} or ${P.fanMs / 1000} s of sending per run; 100-byte content; at most 4 messages not yet delivered to every subscriber; latency = send → each subscriber's receipt (first 20 messages excluded); msg/s = deliveries ÷ (last delivery − first send).
 - Token verify: one process on CPU 0, ${fmt.n(P.verifyIters)} calls after warm-up, the same token for each verifier.
 - Load generator CPU share during the measured phase (≈100% means the figure is bounded by the load generator, not the server):
 

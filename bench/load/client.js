@@ -41,7 +41,7 @@ async function openMany(n, conc, token, auth, conversationId) {
 
 // Closed loop: `concurrency` workers connect → ready → close, `count` times.
 async function connect() {
-  const { count, concurrency, auth, token, conversationId } = cfg;
+  const { count, concurrency, auth, token, conversationId, maxMs = Infinity } = cfg;
   // warm-up (not measured)
   await openMany(Math.min(200, count), concurrency, token, auth, conversationId).then((r) => r.sockets.forEach((s) => s.close()));
   await sleep(200);
@@ -49,7 +49,7 @@ async function connect() {
   mark('start');
   const t0 = now();
   async function worker() {
-    while (next < count && !expired()) {
+    while (next < count && !expired() && now() - t0 < maxMs) {
       next++;
       const s0 = now();
       try { const s = await driver.connect({ token, conversationId, auth }); lat.push(now() - s0); ok++; s.close(); }
@@ -110,7 +110,7 @@ async function hold() {
 // One sender, `subscribers` receivers in one conversation; `messages` chat frames
 // of ~`bytes` content; at most `window` messages not yet delivered to everyone.
 async function fanout() {
-  const { subscribers, messages, window: win = 4, bytes = 100, senderToken, subscriberToken, conversationId, auth = 'header' } = cfg;
+  const { subscribers, messages, window: win = 4, bytes = 100, senderToken, subscriberToken, conversationId, auth = 'header', maxMs = Infinity } = cfg;
   const subs = await openMany(subscribers, 100, subscriberToken, auth, conversationId);
   if (subs.sockets.length < subscribers) return done({ error: `only ${subs.sockets.length}/${subscribers} subscribers connected: ${subs.firstError}` });
   const sender = await driver.connect({ token: senderToken, conversationId, auth });
@@ -120,10 +120,11 @@ async function fanout() {
   let sent = 0; let complete = 0; let acks = 0; let lastDelivery = 0;
   const pad = (i) => { const p = `m:${i}:`; return p + 'x'.repeat(Math.max(1, bytes - p.length)); };
   const warm = 20;
-  let finish;
+  let finish; let t0 = 0; let stopSending = false;
   const finished = new Promise((r) => { finish = r; });
   const sendNext = () => {
-    while (sent < messages && sent - complete < win) {
+    if (!stopSending && now() - t0 > maxMs) stopSending = true; // time bound: finish what is in flight
+    while (!stopSending && sent < messages && sent - complete < win) {
       const i = sent++;
       sentAt[i] = now();
       sender.send('chat_message', { content: pad(i) }, `c-${process.pid}-${i}`);
@@ -136,13 +137,13 @@ async function fanout() {
       if (!(i >= 0 && i < messages)) return;
       if (i >= warm) lat[nLat++] = t - sentAt[i];
       lastDelivery = t;
-      if (++delivered[i] === subscribers) { complete++; if (complete === messages) finish(); else sendNext(); }
+      if (++delivered[i] === subscribers) { complete++; sendNext(); if (complete === sent && (stopSending || sent === messages)) finish(); }
     });
   }
   sender.on('ack', () => { acks++; });
   await sleep(300);
   mark('start');
-  const t0 = now();
+  t0 = now();
   sendNext();
   const guard = setInterval(() => { if (expired()) finish(); }, 200);
   await finished;
@@ -152,7 +153,7 @@ async function fanout() {
   mark('end');
   const loaderCpuShare = loaderCpuUs() / 1000 / (now() - t0);
   sender.terminate(); subs.sockets.forEach((s) => s.terminate());
-  done({ sent, complete, acks, deliveries, elapsedMs, deliveredPerSec: deliveries / (elapsedMs / 1000), latencyMs: summarize(lat.subarray(0, nLat)), loaderCpuShare, timedOut: complete < messages });
+  done({ sent, complete, acks, deliveries, elapsedMs, deliveredPerSec: deliveries / (elapsedMs / 1000), latencyMs: summarize(lat.subarray(0, nLat)), loaderCpuShare, timedOut: complete < sent });
 }
 
 ({ connect, rate, hold, fanout })[cfg.scenario]().catch((e) => { done({ error: String(e && e.stack || e) }); });
