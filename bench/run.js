@@ -275,6 +275,7 @@ ${md(t.vhead, t.vrows)}
 - Memory: a freshly started server per run; ${fmt.n(P.memSockets)} authenticated idle sockets in one conversation (one user); (RSS and heapUsed after two full GCs with the sockets open) − (same, empty server), ÷ sockets. Measured in-process by bench/servers/probe.js, preloaded with \`node -r\`.
 - Fan-out: one sender, N subscribers of one conversation, up to ${P.fan.map(([n, m]) => `${fmt.n(m)} messages to ${n}`).join(', ')} or ${P.fanMs / 1000} s of sending per run; 100-byte content; at most 4 messages not yet delivered to every subscriber; latency = send → each subscriber's receipt (first 20 messages excluded); msg/s = deliveries ÷ (last delivery − first send).
 - Token verify: one process on CPU 0, ${fmt.n(P.verifyIters)} calls after warm-up, the same token for each verifier.
+- Server CPU share during a connect run = µs/connect × connects/s; when neither it nor the load generator's share is near 100%, the limit lies outside both processes (kernel loopback work, VM CPU steal, other tenants of the machine — see "background CPU busy"): read the ratios, not the absolute figures.
 - Load generator CPU share during the measured phase (≈100% means the figure is bounded by the load generator, not the server):
 
 ${md(['server', 'connect header', 'connect first-frame', 'fan-out 100', 'fan-out 1000'], loaderRows)}
