@@ -1,0 +1,63 @@
+'use strict';
+const fs = require('node:fs');
+const net = require('node:net');
+const http = require('node:http');
+const { spawn, execFileSync } = require('node:child_process');
+const os = require('node:os');
+
+let CLK_TCK = 100;
+try { CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100; } catch {}
+let HAS_TASKSET = false;
+try { execFileSync('taskset', ['-c', '0', 'true']); HAS_TASKSET = os.cpus().length >= 2; } catch {}
+
+/** utime+stime of a process, in microseconds, from /proc/<pid>/stat. */
+function cpuUs(pid) {
+  try {
+    const s = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = s.slice(s.lastIndexOf(')') + 2).split(' '); // f[0] is field 3 (state)
+    return ((Number(f[11]) + Number(f[12])) * 1e6) / CLK_TCK; // fields 14, 15
+  } catch { return NaN; }
+}
+function rssBytes(pid) {
+  try { return Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) * 1024; } catch { return NaN; }
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
+  });
+}
+
+/**
+ * Spawns `node <nodeArgs...>` pinned to `cpu` (taskset), with the soft fd limit
+ * raised to the hard one. bash and taskset both exec, so child.pid is node's pid.
+ */
+function spawnPinned(cpu, nodeArgs, { env, cwd, stdio } = {}) {
+  const q = (a) => `'${String(a).replace(/'/g, `'\\''`)}'`;
+  const pin = HAS_TASKSET && cpu != null ? `taskset -c ${cpu} ` : '';
+  const cmd = `ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec ${pin}${q(process.execPath)} ${nodeArgs.map(q).join(' ')}`;
+  const merged = { ...process.env, ...env };
+  for (const k of Object.keys(merged)) if (merged[k] === undefined) delete merged[k];
+  return spawn('bash', ['-c', cmd], { env: merged, cwd, stdio: stdio || ['pipe', 'pipe', 'pipe'] });
+}
+
+function httpJson(method, url, body, headers = {}) {
+  return new Promise((resolve, reject) => {
+    const data = body === undefined ? undefined : JSON.stringify(body);
+    const req = http.request(url, { method, headers: { ...(data ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } : {}), ...headers }, timeout: 15000 }, (res) => {
+      let buf = '';
+      res.on('data', (c) => { buf += c; });
+      res.on('end', () => { let json = null; try { json = JSON.parse(buf); } catch {} resolve({ status: res.statusCode, json, text: buf }); });
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+    if (data) req.write(data);
+    req.end();
+  });
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+module.exports = { cpuUs, rssBytes, freePort, spawnPinned, httpJson, sleep, HAS_TASKSET, CLK_TCK };

@@ -1,0 +1,115 @@
+'use strict';
+// Portcullis adapter (plug-in point). Runs the BUILT service (`node
+// dist/src/main.js`, i.e. `npm run build` first) with production settings and
+// SQLite, prepares a conversation over REST, and checks that
+// /ws/conversations/:id answers with `ready`. If the build or the endpoint is
+// not there yet, start() throws a SkipError and the runner prints one line.
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const crypto = require('node:crypto');
+const { spawnPinned, freePort, httpJson, sleep } = require('../lib/proc');
+const { wsDriver } = require('../load/drivers');
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const MAIN = path.join(ROOT, 'dist', 'src', 'main.js');
+
+class SkipError extends Error {}
+
+function randomChars(n) {
+  const abc = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+  return Array.from(crypto.randomBytes(n), (b) => abc[b % abc.length]).join('');
+}
+
+module.exports = {
+  key: 'portcullis', label: 'Portcullis', SkipError,
+  available() {
+    if (!fs.existsSync(MAIN)) return { ok: false, reason: `${path.relative(ROOT, MAIN)} not found (run \`npm run build\` once the WebSocket gateways have landed)` };
+    return { ok: true };
+  },
+  async start(ctx) {
+    const port = await freePort();
+    const probePort = await freePort();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'portcullis-bench-'));
+    const adminEmail = 'bench-admin@example.com';
+    const adminPassword = `Bench-${randomChars(20)}`;
+    const env = {
+      NODE_ENV: 'production', PORT: String(port), HOST: '127.0.0.1',
+      JWT_SECRET: randomChars(48), JWT_ISSUER: 'portcullis', JWT_AUDIENCE: 'portcullis-clients', JWT_ACCESS_TTL: '2h',
+      DB_TYPE: 'sqlite', SQLITE_PATH: path.join(dir, 'portcullis.sqlite'), LOG_LEVEL: 'warn',
+      WS_MAX_CONNECTIONS: '100000', WS_MAX_CONNECTIONS_PER_USER: '100000', WS_MAX_UNAUTHENTICATED: '100000',
+      WS_AUTH_FAILURES_PER_MINUTE: '100000', LOGIN_RATE_LIMIT_PER_MINUTE: '100000', REGISTRATION_OPEN: 'true',
+      ADMIN_EMAIL: adminEmail, ADMIN_PASSWORD: adminPassword,
+      BENCH_PROBE_PORT: String(probePort),
+    };
+    for (const k of ['REDIS_URL', 'DATABASE_URL']) env[k] = undefined; // single instance, embedded SQLite
+    const child = spawnPinned(1, ['--expose-gc', '-r', path.join(__dirname, 'probe.js'), MAIN], { env, cwd: ROOT });
+    let log = '';
+    const keep = (d) => { log = (log + d).slice(-4000); };
+    child.stdout.on('data', keep); child.stderr.on('data', keep);
+    let exited = null;
+    child.on('exit', (c) => { exited = c; });
+    const stop = async () => {
+      if (exited === null) {
+        child.kill('SIGTERM');
+        await new Promise((r) => { child.once('exit', r); setTimeout(() => { child.kill('SIGKILL'); r(); }, 12000); });
+      }
+      fs.rmSync(dir, { recursive: true, force: true });
+    };
+    const base = `http://127.0.0.1:${port}`;
+    try {
+      // 1. up: GET /health → 200
+      const t0 = Date.now();
+      for (;;) {
+        if (exited !== null) throw new Error(`exited with ${exited}: ${log.trim().split('\n').slice(-5).join(' | ')}`);
+        if (Date.now() - t0 > 60000) throw new Error('no 200 from GET /health within 60 s');
+        try { if ((await httpJson('GET', `${base}/health`)).status === 200) break; } catch {}
+        await sleep(250);
+      }
+      // 2. log in as the admin: the access token is the credential
+      const login = async (email, password) => {
+        const r = await httpJson('POST', `${base}/v1/auth/login`, { email, password });
+        if (r.status !== 200 || !r.json || !r.json.accessToken) throw new Error(`POST /v1/auth/login → ${r.status} ${r.text.slice(0, 200)}`);
+        return r.json.accessToken;
+      };
+      const adminToken = await login(adminEmail, adminPassword);
+      const auth = { authorization: `Bearer ${adminToken}` };
+      // 3. conversations: one for connect/memory scenarios, one for fan-out
+      const createConversation = async (title) => {
+        const r = await httpJson('POST', `${base}/v1/conversations`, { title }, auth);
+        if (r.status >= 300 || !r.json || !r.json.id) throw new SkipError(`POST /v1/conversations → ${r.status}: the conversations API is not there yet`);
+        return r.json.id;
+      };
+      const connectConv = await createConversation('bench connect');
+      const fanConv = await createConversation('bench fan-out');
+      // 4. a second member: subscribers are that user (many sockets), the sender is the admin
+      let subscriberToken = adminToken; let memberNote = 'subscribers and sender are the admin user';
+      try {
+        const email = `bench-sub-${randomChars(8).toLowerCase()}@example.com`; const password = `Sub-${randomChars(20)}`;
+        const reg = await httpJson('POST', `${base}/v1/auth/register`, { email, password, displayName: 'bench subscriber' });
+        if (reg.status !== 201 || !reg.json || !reg.json.id) throw new Error(`register → ${reg.status}`);
+        const add = await httpJson('POST', `${base}/v1/conversations/${fanConv}/members`, { userId: reg.json.id }, auth);
+        if (add.status >= 300) throw new Error(`add member → ${add.status}`);
+        subscriberToken = await login(email, password);
+        memberNote = 'sender: admin; subscribers: one member user with many sockets';
+      } catch (e) { memberNote += ` (second member not added: ${e.message})`; }
+      // 5. the WebSocket endpoint must answer with `ready`
+      const target = { driver: 'ws', port, wsPath: '/ws/conversations/:id' };
+      try {
+        const s = await wsDriver(target).connect({ token: adminToken, conversationId: connectConv, auth: 'header', timeoutMs: 5000 });
+        s.close();
+      } catch (e) {
+        throw new SkipError(`/ws/conversations/:id did not answer with a ready frame (${e.message}): the gateway is not there yet`);
+      }
+      return {
+        pid: child.pid, child, probePort, target, note: memberNote,
+        token: adminToken, conversationId: connectConv,
+        fanout: { conversationId: fanConv, senderToken: adminToken, subscriberToken },
+        stop,
+      };
+    } catch (e) {
+      await stop();
+      throw e;
+    }
+  },
+};
