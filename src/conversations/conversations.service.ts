@@ -8,6 +8,7 @@ import {
 } from './conversation.views';
 import { ConversationsRepository } from './conversations.repository';
 import { MessagesRepository } from './messages.repository';
+import { MembershipCache } from './membership.cache';
 
 /** The contract's limit for a chat message, counted in characters (Unicode code points). */
 export const MESSAGE_MAX_CHARS = 4000;
@@ -31,6 +32,7 @@ export class ConversationsService {
     private readonly messages: MessagesRepository,
     private readonly users: UsersService,
     private readonly events: DomainEvents,
+    private readonly membership: MembershipCache,
   ) {}
 
   async create(ownerId: string, title: string): Promise<ConversationView> {
@@ -52,6 +54,7 @@ export class ConversationsService {
     await this.requireOwner(conversationId, callerId);
     await this.users.get(userId);
     const { member, added } = await this.conversations.addMember(conversationId, userId);
+    if (added) this.events.emit('member.added', { conversationId, userId });
     return { ...toMemberView(member), added };
   }
 
@@ -71,7 +74,7 @@ export class ConversationsService {
 
   /** For the chat gateway: 4004 on 'missing', 4003 on 'forbidden'. */
   async access(conversationId: string, userId: string): Promise<ConversationAccess> {
-    if (await this.conversations.isMember(conversationId, userId)) return 'ok';
+    if (await this.membership.isMember(conversationId, userId, () => this.conversations.isMember(conversationId, userId))) return 'ok';
     return (await this.conversations.findById(conversationId)) ? 'forbidden' : 'missing';
   }
 

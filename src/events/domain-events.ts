@@ -9,6 +9,7 @@ export interface DomainEventMap {
   'session.revoked': { sessionId: string; userId: string; reason: 'logout' | 'admin' | 'refresh_reuse' | 'expired' };
   'user.deactivated': { userId: string };
   'user.changed': { userId: string };
+  'member.added': { conversationId: string; userId: string };
   'member.removed': { conversationId: string; userId: string };
   'entry.deleted': { entryId: string; ownerId: string };
   'api_key.revoked': { apiKeyId: string };
