@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { FindOptionsWhere, Repository } from 'typeorm';
 import { AuditEvent } from './audit-event.entity';
@@ -21,7 +21,7 @@ const FLUSH_MS = 200;
 const MAX_BATCH = 500;
 
 @Injectable()
-export class AuditService implements OnApplicationShutdown {
+export class AuditService implements BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger = new Logger('Audit');
   private pending: AuditEvent[] = [];
   private timer: NodeJS.Timeout | undefined;
@@ -55,6 +55,11 @@ export class AuditService implements OnApplicationShutdown {
       }).catch((err) => this.logger.warn({ err, count: batch.length }, 'audit batch write failed'));
     }
     return this.flushing;
+  }
+
+  /** Flushed before the database closes; again at shutdown for anything recorded while sockets were closing. */
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.flush();
   }
 
   async onApplicationShutdown(): Promise<void> {
