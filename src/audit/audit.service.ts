@@ -1,7 +1,8 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { FindOptionsWhere, Repository } from 'typeorm';
+import { FindOptionsWhere } from 'typeorm';
+import { newId } from '../common/util/ids';
 import { AuditEvent } from './audit-event.entity';
+import { AuditRepository, AuditRow } from './audit.repository';
 
 export interface AuditRecord {
   userId?: string | null;
@@ -23,15 +24,15 @@ const MAX_BATCH = 500;
 @Injectable()
 export class AuditService implements BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger = new Logger('Audit');
-  private pending: AuditEvent[] = [];
+  private pending: AuditRow[] = [];
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
 
-  constructor(@InjectRepository(AuditEvent) private readonly repo: Repository<AuditEvent>) {}
+  constructor(private readonly repo: AuditRepository) {}
 
   /** Stores one event now (REST flows, where the caller can wait). */
   async record(type: string, rec: AuditRecord = {}): Promise<void> {
-    await this.repo.insert(this.row(type, rec));
+    await this.repo.insertMany([this.row(type, rec)]);
   }
 
   /**
@@ -51,7 +52,7 @@ export class AuditService implements BeforeApplicationShutdown, OnApplicationShu
     const batch = this.pending.splice(0);
     if (batch.length) {
       this.flushing = this.flushing.then(async () => {
-        for (let i = 0; i < batch.length; i += 100) await this.repo.insert(batch.slice(i, i + 100));
+        for (let i = 0; i < batch.length; i += 100) await this.repo.insertMany(batch.slice(i, i + 100));
       }).catch((err) => this.logger.warn({ err, count: batch.length }, 'audit batch write failed'));
     }
     return this.flushing;
@@ -66,11 +67,11 @@ export class AuditService implements BeforeApplicationShutdown, OnApplicationShu
     await this.flush();
   }
 
-  private row(type: string, rec: AuditRecord): AuditEvent {
-    return this.repo.create({
-      type, userId: rec.userId ?? null, sessionId: rec.sessionId ?? null, ip: rec.ip?.slice(0, 64) ?? null,
-      reason: rec.reason?.slice(0, 255) ?? null, detail: rec.detail ? JSON.stringify(rec.detail) : null,
-    });
+  private row(type: string, rec: AuditRecord): AuditRow {
+    return {
+      id: newId(), type, userId: rec.userId ?? null, sessionId: rec.sessionId ?? null, ip: rec.ip?.slice(0, 64) ?? null,
+      reason: rec.reason?.slice(0, 255) ?? null, detail: rec.detail ? JSON.stringify(rec.detail) : null, createdAt: new Date(),
+    };
   }
 
   async query(filter: { type?: string; userId?: string; limit?: number }): Promise<AuditView[]> {
@@ -78,7 +79,7 @@ export class AuditService implements BeforeApplicationShutdown, OnApplicationShu
     const where: FindOptionsWhere<AuditEvent> = {};
     if (filter.type) where.type = filter.type;
     if (filter.userId) where.userId = filter.userId;
-    const rows = await this.repo.find({ where, order: { createdAt: 'DESC', id: 'DESC' }, take: Math.min(filter.limit ?? 100, 1000) });
+    const rows = await this.repo.find(where, Math.min(filter.limit ?? 100, 1000));
     return rows.map((r) => ({
       id: r.id, type: r.type, userId: r.userId, sessionId: r.sessionId, ip: r.ip, reason: r.reason,
       detail: r.detail ? JSON.parse(r.detail) : null, createdAt: new Date(r.createdAt).toISOString(),
