@@ -40,6 +40,8 @@ export class SessionLifecycleService implements ConnectionLifecycle, OnModuleIni
           conn.send('auth_required', { expiresAt: new Date(expiresAt).toISOString(), deadline: new Date(deadline).toISOString() });
         },
         expire: (conn) => {
+          if (!conn.isOpen) return;
+          this.metrics.expiryCloses.inc();
           this.audit.recordLater('ws_expired', { userId: conn.userId, sessionId: conn.sessionId, ip: conn.remoteAddress });
           this.server.close(conn, CLOSE.TOKEN_EXPIRED);
         },
