@@ -91,6 +91,7 @@ export class SessionLifecycleService implements ConnectionLifecycle, OnModuleIni
     return this.clock.size;
   }
 
+  /** One latency sample per socket closed, taken when its close is sent: a batch's last socket waits for the others. */
   private revoke(conns: Connection[], spec: CloseSpec, cause: string): void {
     const start = process.hrtime.bigint();
     for (const conn of conns) {
@@ -98,7 +99,7 @@ export class SessionLifecycleService implements ConnectionLifecycle, OnModuleIni
       this.metrics.revocationCloses.inc({ cause });
       this.audit.recordLater('ws_revoked', { userId: conn.userId, sessionId: conn.sessionId, ip: conn.remoteAddress, reason: cause, detail: { code: spec.code } });
       this.server.close(conn, spec);
+      this.metrics.revocationLatency.observe(Number(process.hrtime.bigint() - start) / 1e9);
     }
-    if (conns.length) this.metrics.revocationLatency.observe(Number(process.hrtime.bigint() - start) / 1e9);
   }
 }
