@@ -81,9 +81,9 @@ export class SessionLifecycleService implements ConnectionLifecycle, OnModuleIni
   /** Admin: close one socket by id with a documented code. */
   closeById(id: string, spec: CloseSpec): boolean {
     const conn = this.registry.get(id);
-    if (!conn) return false;
+    if (!conn?.auth || conn.state !== 'open') return false;
     this.audit.recordLater('ws_admin_close', { userId: conn.userId, sessionId: conn.sessionId, detail: { code: spec.code } });
-    this.server.close(conn, spec, 'closed by an administrator');
+    this.server.close(conn, spec);
     return true;
   }
 
