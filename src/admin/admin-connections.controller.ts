@@ -2,7 +2,7 @@ import { Controller, Delete, Get, HttpCode, Param, Query } from '@nestjs/common'
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsUUID } from 'class-validator';
-import { Roles } from '../common/decorators/auth.decorators';
+import { AuthUser, CurrentUser, Roles } from '../common/decorators/auth.decorators';
 import { NotFoundError } from '../common/errors/domain-errors';
 import { uuidOr404 } from '../common/pipes/uuid-or-404.pipe';
 import { ADMIN_CLOSE_CODES, adminClose, CLOSE } from '../realtime/close-codes';
@@ -35,7 +35,7 @@ export class AdminConnectionsController {
   /** Closes one socket, 4001 unless another documented code is chosen. */
   @Delete(':id')
   @HttpCode(204)
-  close(@Param('id', uuidOr404('Connection')) id: string, @Query() q: CloseConnectionQuery): void {
-    if (!this.lifecycle.closeById(id, adminClose(q.code ?? CLOSE.UNAUTHENTICATED.code))) throw new NotFoundError('Connection');
+  close(@Param('id', uuidOr404('Connection')) id: string, @Query() q: CloseConnectionQuery, @CurrentUser() admin: AuthUser): void {
+    if (!this.lifecycle.closeById(id, adminClose(q.code ?? CLOSE.UNAUTHENTICATED.code), admin.userId)) throw new NotFoundError('Connection');
   }
 }

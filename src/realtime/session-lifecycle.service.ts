@@ -79,10 +79,13 @@ export class SessionLifecycleService implements ConnectionLifecycle, OnModuleIni
   }
 
   /** Admin: close one socket by id with a documented code. */
-  closeById(id: string, spec: CloseSpec): boolean {
+  closeById(id: string, spec: CloseSpec, adminId: string): boolean {
     const conn = this.registry.get(id);
     if (!conn?.auth || conn.state !== 'open') return false;
-    this.audit.recordLater('ws_admin_close', { userId: conn.userId, sessionId: conn.sessionId, detail: { code: spec.code } });
+    const apiKeyId: Record<string, string | null> = conn.auth.kind === 'service' ? { apiKeyId: conn.auth.apiKeyId } : {};
+    this.audit.recordLater('ws_admin_close', {
+      userId: conn.userId, sessionId: conn.sessionId, ip: conn.remoteAddress, detail: { code: spec.code, by: adminId, ...apiKeyId },
+    });
     this.server.close(conn, spec);
     return true;
   }
