@@ -253,3 +253,22 @@ describe('WebSocket session lifecycle (e2e)', () => {
     for (const secret of secrets) expect(everything).not.toContain(secret);
   });
 });
+
+describe('WebSocket re-auth within JWT_LEEWAY_S (e2e)', () => {
+  let t: TestApp;
+  beforeAll(async () => { t = await startTestApp({ JWT_SECRET: SECRET, JWT_LEEWAY_S: '30' }); });
+  afterAll(async () => { await t.close(); });
+
+  it('a token past its exp but inside the leeway is no re-auth: 4001 TOKEN_EXPIRED, never auth_ok', async () => {
+    const alice = await createUser(t);
+    const id = (await t.http().post('/v1/conversations').set(bearer(alice.accessToken)).send({ title: 'leeway' }).expect(201)).body.id;
+    const { c } = await connectReady(`${t.wsUrl}/ws/conversations/${id}`, alice.accessToken);
+    const { sub, sid } = jwt.decode(alice.accessToken) as { sub: string; sid: string };
+    const stale = jwt.sign({ sid, role: 'user' }, SECRET, { subject: sub, issuer: 'portcullis', audience: 'portcullis-clients', expiresIn: -5 });
+    // REST still takes it (skew allowance), so the refusal below is the socket's own rule.
+    await t.http().get('/v1/auth/me').set(bearer(stale)).expect(200);
+    c.send('auth', { token: stale });
+    await expectServerClose(c, 4001, 'TOKEN_EXPIRED');
+    expect(c.frames.map((f) => f.type)).toEqual(['ready', 'error']);
+  });
+});
