@@ -36,8 +36,8 @@ export class SessionLifecycleService implements ConnectionLifecycle, OnModuleIni
       },
       {
         prompt: (conn, expiresAt, deadline) => {
-          this.metrics.prompts.inc();
-          conn.send('auth_required', { expiresAt: new Date(expiresAt).toISOString(), deadline: new Date(deadline).toISOString() });
+          const sent = conn.send('auth_required', { expiresAt: new Date(expiresAt).toISOString(), deadline: new Date(deadline).toISOString() });
+          if (sent) this.metrics.prompts.inc();
         },
         expire: (conn) => {
           if (!conn.isOpen) return;
