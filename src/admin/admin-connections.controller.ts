@@ -2,9 +2,10 @@ import { Controller, Delete, Get, HttpCode, Param, Query } from '@nestjs/common'
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsUUID } from 'class-validator';
-import { Roles } from '../common/decorators/auth.decorators';
+import { AuthUser, CurrentUser, Roles } from '../common/decorators/auth.decorators';
 import { NotFoundError } from '../common/errors/domain-errors';
-import { ADMIN_CLOSE_CODES, CLOSE, CloseSpec } from '../realtime/close-codes';
+import { uuidOr404 } from '../common/pipes/uuid-or-404.pipe';
+import { ADMIN_CLOSE_CODES, adminClose, CLOSE } from '../realtime/close-codes';
 import { ConnectionRegistry } from '../realtime/connection-registry';
 import { SessionLifecycleService } from '../realtime/session-lifecycle.service';
 
@@ -13,7 +14,9 @@ class ListConnectionsQuery {
 }
 
 class CloseConnectionQuery {
-  @IsOptional() @Type(() => Number) @IsInt() @IsIn([...ADMIN_CLOSE_CODES]) code?: number;
+  @IsOptional() @Type(() => Number) @IsInt()
+  @IsIn([...ADMIN_CLOSE_CODES], { message: `code must be a documented close code: ${ADMIN_CLOSE_CODES.join(', ')}` })
+  code?: number;
 }
 
 @ApiTags('admin')
@@ -32,8 +35,7 @@ export class AdminConnectionsController {
   /** Closes one socket, 4001 unless another documented code is chosen. */
   @Delete(':id')
   @HttpCode(204)
-  close(@Param('id') id: string, @Query() q: CloseConnectionQuery): void {
-    const spec: CloseSpec = Object.values(CLOSE).find((c) => c.code === (q.code ?? 4001)) ?? CLOSE.UNAUTHENTICATED;
-    if (!this.lifecycle.closeById(id, spec)) throw new NotFoundError('Connection');
+  close(@Param('id', uuidOr404('Connection')) id: string, @Query() q: CloseConnectionQuery, @CurrentUser() admin: AuthUser): void {
+    if (!this.lifecycle.closeById(id, adminClose(q.code ?? CLOSE.UNAUTHENTICATED.code), admin.userId)) throw new NotFoundError('Connection');
   }
 }

@@ -3,6 +3,8 @@
  * sent just before it, the close reason (within ws's 123-byte limit), and what
  * a client should do. docs/protocol.md is written from this table.
  */
+export interface CloseSpec { code: number; error: string; reason: string; action: string }
+
 export const CLOSE = {
   DONE: { code: 1000, error: 'DONE', reason: 'done', action: 'nothing' },
   SHUTTING_DOWN: { code: 1001, error: 'SHUTTING_DOWN', reason: 'server shutting down', action: 'reconnect with backoff' },
@@ -21,13 +23,23 @@ export const CLOSE = {
   AUTH_TIMEOUT: { code: 4008, error: 'AUTH_TIMEOUT', reason: 'no auth frame within the deadline', action: 'reconnect, authenticating at once' },
   TOO_MANY_AUTH_FAILURES: { code: 4029, error: 'TOO_MANY_AUTH_FAILURES', reason: 'too many failed authentications', action: 'back off, then reconnect' },
   TOO_MANY_CONNECTIONS: { code: 4029, error: 'TOO_MANY_CONNECTIONS', reason: 'too many connections for this user', action: 'back off, then reconnect' },
-} as const;
+} as const satisfies Record<string, CloseSpec>;
 
 export type CloseKey = keyof typeof CLOSE;
-export type CloseSpec = (typeof CLOSE)[CloseKey];
 
-/** Codes an admin may choose when closing a socket by hand. */
-export const ADMIN_CLOSE_CODES = [1000, 1001, 1008, 1011, 1013, 4001, 4002, 4003, 4004, 4029] as const;
+/** Codes an admin may choose when closing a socket by hand: every documented one, read from the table above. */
+export const ADMIN_CLOSE_CODES: readonly number[] = [...new Set(Object.values(CLOSE).map((c) => c.code))].sort((a, b) => a - b);
+
+/**
+ * An admin's close keeps the chosen code (it tells the client what to do) but
+ * says who closed it: the table's reason for that code ("first frame must be
+ * auth" for 1008, "authentication failed" for 4001) would be a false cause.
+ */
+export function adminClose(code: number): CloseSpec {
+  const documented = Object.values(CLOSE).find((c) => c.code === code);
+  if (!documented) throw new RangeError(`${code} is not a documented close code`);
+  return { code, error: 'CLOSED_BY_ADMIN', reason: 'closed by an administrator', action: documented.action };
+}
 
 /** `error` frame codes that do not close the socket. */
 export const ERROR = {

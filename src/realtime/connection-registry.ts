@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { Connection } from './connection';
 
+/** What GET /v1/admin/connections shows of a socket: the contract's fields, nothing more (never a credential). */
 export interface ConnectionView {
-  id: string; userId: string | null; sessionId: string | null; apiKeyId: string | null; endpoint: string;
-  resource: Record<string, string>; authMethod: string; connectedAt: string; expiresAt: string | null; remoteAddress: string; state: string;
+  id: string; userId: string | null; sessionId: string | null; endpoint: string; resource: Record<string, string>;
+  authMethod: string; connectedAt: string; tokenExpiresAt: string | null; remoteAddress: string;
 }
 
 /** Live sockets of this instance, indexed by id, session, user and resource. */
@@ -86,9 +87,10 @@ export class ConnectionRegistry {
     return this.byResource.get(`${kind}:${id}`);
   }
 
+  /** Live sockets: authenticated and not already closing. */
   list(filter: { userId?: string } = {}): ConnectionView[] {
-    const source = filter.userId ? this.forUser(filter.userId) : [...this.all.values()].filter((c) => c.auth);
-    return source.map(toView);
+    const source = filter.userId ? this.forUser(filter.userId) : [...this.all.values()];
+    return source.filter((c) => c.auth && c.state === 'open').map(toView);
   }
 
   private index(conn: Connection): void {
@@ -116,8 +118,7 @@ function toView(c: Connection): ConnectionView {
   const a = c.auth;
   return {
     id: c.id, userId: a?.kind === 'user' ? a.userId : null, sessionId: a?.kind === 'user' ? a.sessionId : null,
-    apiKeyId: a?.kind === 'service' ? a.apiKeyId : null, endpoint: c.endpoint, resource: c.resource, authMethod: c.authMethod,
-    connectedAt: c.connectedAt.toISOString(), expiresAt: a?.kind === 'user' ? new Date(a.expiresAt).toISOString() : null,
-    remoteAddress: c.remoteAddress, state: c.state,
+    endpoint: c.endpoint, resource: c.resource, authMethod: c.authMethod, connectedAt: c.connectedAt.toISOString(),
+    tokenExpiresAt: a?.kind === 'user' ? new Date(a.expiresAt).toISOString() : null, remoteAddress: c.remoteAddress,
   };
 }

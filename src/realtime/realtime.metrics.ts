@@ -9,6 +9,7 @@ export class RealtimeMetrics {
   readonly live;
   readonly prompts;
   readonly reauth;
+  readonly expiryCloses;
   readonly revocationCloses;
   readonly revocationLatency;
 
@@ -18,6 +19,7 @@ export class RealtimeMetrics {
     this.live = m.gauge('portcullis_ws_connections', 'Live authenticated WebSocket connections', ['endpoint'] as const);
     this.prompts = m.counter('portcullis_ws_auth_required_total', 'auth_required prompts sent');
     this.reauth = m.counter('portcullis_ws_reauth_total', 'In-band re-authentications', ['result'] as const);
+    this.expiryCloses = m.counter('portcullis_ws_expiry_closes_total', 'Sockets closed 4001 at token expiry without a re-auth');
     this.revocationCloses = m.counter('portcullis_ws_revocation_closes_total', 'Sockets closed by revocation', ['cause'] as const);
     this.revocationLatency = m.histogram('portcullis_ws_revocation_to_close_seconds', 'Time from revocation event to socket close sent',
       [] as const, [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2]);

@@ -231,6 +231,9 @@ export class RealtimeServer implements OnApplicationBootstrap, BeforeApplication
       if (next.kind === 'user' && before.kind === 'user' && next.userId !== before.userId) {
         throw new UnauthenticatedError('Token is for another user', 'other_user');
       }
+      // JWT_LEEWAY_S lets a just-expired token through verification (clock skew); as a re-auth it
+      // would buy nothing but an auth_ok followed at once by the expiry close.
+      if (next.kind === 'user' && next.expiresAt <= Date.now()) throw new UnauthenticatedError('Token expired', 'expired');
     } catch (err) {
       this.metrics.reauth.inc({ result: 'failed' });
       this.audit.recordLater('ws_reauth_failed', {

@@ -36,10 +36,12 @@ export class SessionLifecycleService implements ConnectionLifecycle, OnModuleIni
       },
       {
         prompt: (conn, expiresAt, deadline) => {
-          this.metrics.prompts.inc();
-          conn.send('auth_required', { expiresAt: new Date(expiresAt).toISOString(), deadline: new Date(deadline).toISOString() });
+          const sent = conn.send('auth_required', { expiresAt: new Date(expiresAt).toISOString(), deadline: new Date(deadline).toISOString() });
+          if (sent) this.metrics.prompts.inc();
         },
         expire: (conn) => {
+          if (!conn.isOpen) return;
+          this.metrics.expiryCloses.inc();
           this.audit.recordLater('ws_expired', { userId: conn.userId, sessionId: conn.sessionId, ip: conn.remoteAddress });
           this.server.close(conn, CLOSE.TOKEN_EXPIRED);
         },
@@ -77,11 +79,14 @@ export class SessionLifecycleService implements ConnectionLifecycle, OnModuleIni
   }
 
   /** Admin: close one socket by id with a documented code. */
-  closeById(id: string, spec: CloseSpec): boolean {
+  closeById(id: string, spec: CloseSpec, adminId: string): boolean {
     const conn = this.registry.get(id);
-    if (!conn) return false;
-    this.audit.recordLater('ws_admin_close', { userId: conn.userId, sessionId: conn.sessionId, detail: { code: spec.code } });
-    this.server.close(conn, spec, 'closed by an administrator');
+    if (!conn?.auth || conn.state !== 'open') return false;
+    const apiKeyId: Record<string, string | null> = conn.auth.kind === 'service' ? { apiKeyId: conn.auth.apiKeyId } : {};
+    this.audit.recordLater('ws_admin_close', {
+      userId: conn.userId, sessionId: conn.sessionId, ip: conn.remoteAddress, detail: { code: spec.code, by: adminId, ...apiKeyId },
+    });
+    this.server.close(conn, spec);
     return true;
   }
 
@@ -89,6 +94,7 @@ export class SessionLifecycleService implements ConnectionLifecycle, OnModuleIni
     return this.clock.size;
   }
 
+  /** One latency sample per socket closed, taken when its close is sent: a batch's last socket waits for the others. */
   private revoke(conns: Connection[], spec: CloseSpec, cause: string): void {
     const start = process.hrtime.bigint();
     for (const conn of conns) {
@@ -96,7 +102,7 @@ export class SessionLifecycleService implements ConnectionLifecycle, OnModuleIni
       this.metrics.revocationCloses.inc({ cause });
       this.audit.recordLater('ws_revoked', { userId: conn.userId, sessionId: conn.sessionId, ip: conn.remoteAddress, reason: cause, detail: { code: spec.code } });
       this.server.close(conn, spec);
+      this.metrics.revocationLatency.observe(Number(process.hrtime.bigint() - start) / 1e9);
     }
-    if (conns.length) this.metrics.revocationLatency.observe(Number(process.hrtime.bigint() - start) / 1e9);
   }
 }

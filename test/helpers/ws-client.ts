@@ -11,6 +11,8 @@ export interface Closed { code: number; reason: string }
 export class WsTestClient {
   readonly frames: Frame[] = [];
   readonly closed: Promise<Closed>;
+  /** Date.now() when the close arrived. */
+  closedAt?: number;
   readonly opened: Promise<void>;
   /** The HTTP status when the upgrade was refused. */
   rejectedStatus?: number;
@@ -22,7 +24,7 @@ export class WsTestClient {
       if (!isBinary) this.frames.push(JSON.parse(data.toString()));
       this.wake();
     });
-    this.closed = new Promise((resolve) => ws.on('close', (code, reason) => { this.wake(); resolve({ code, reason: reason.toString() }); }));
+    this.closed = new Promise((resolve) => ws.on('close', (code, reason) => { this.closedAt = Date.now(); this.wake(); resolve({ code, reason: reason.toString() }); }));
     this.opened = new Promise((resolve, reject) => {
       ws.on('open', () => resolve());
       ws.on('unexpected-response', (_req, res) => { this.rejectedStatus = res.statusCode; reject(new Error(`upgrade refused: ${res.statusCode}`)); ws.terminate(); });
