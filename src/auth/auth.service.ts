@@ -113,7 +113,8 @@ export class AuthService {
     return this.sessions.issueTicket(user.sessionId, user.userId, user.expiresAt);
   }
 
-  private async assertLive(sessionId: string, userId: string): Promise<void> {
+  /** Throws when the session is revoked or expired (4001) or the user inactive (4002). Memory only once warm. */
+  async assertLive(sessionId: string, userId: string): Promise<void> {
     const verdict = await this.state.check(sessionId, userId);
     if (verdict === 'revoked') throw new UnauthenticatedError('Session revoked', 'revoked');
     if (verdict === 'inactive') throw new InactiveUserError();

@@ -31,6 +31,12 @@ export class HandshakeAuthenticator {
     return { kind: 'user', userId: user.userId, sessionId: user.sessionId, role: user.role, expiresAt: user.expiresAt };
   }
 
+  /** Checks an identity already verified is still good (after a revocation raced the connect). */
+  async recheck(auth: ConnectionAuth): Promise<void> {
+    if (auth.kind === 'user') return this.auth.assertLive(auth.sessionId, auth.userId);
+    if (auth.apiKeyId && !(await this.serviceKeys.isActive(auth.apiKeyId))) throw new UnauthenticatedError('Service key revoked', 'revoked');
+  }
+
   private async verifyService(method: string, secret: string): Promise<ConnectionAuth> {
     if (method === 'ticket') throw new UnauthenticatedError('Tickets are for user endpoints', 'wrong_credential');
     // Digests have equal length, so the comparison is constant-time whatever was presented.

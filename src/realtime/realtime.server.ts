@@ -41,6 +41,8 @@ export class RealtimeServer implements OnApplicationBootstrap, BeforeApplication
   private wss?: WebSocketServer;
   private heartbeat?: NodeJS.Timeout;
   private draining = false;
+  /** Counts revocation events, so a connect can tell whether one raced its checks. */
+  private revocations = 0;
 
   constructor(
     private readonly config: AppConfig,
@@ -177,6 +179,7 @@ export class RealtimeServer implements OnApplicationBootstrap, BeforeApplication
   }
 
   private async authenticate(conn: Connection, gateway: WsGateway, method: string, secret: string): Promise<void> {
+    const epoch = this.revocations;
     let auth;
     try {
       auth = await this.authenticator.verify(gateway.credential, method, secret);
@@ -209,7 +212,22 @@ export class RealtimeServer implements OnApplicationBootstrap, BeforeApplication
     }
     if (!conn.isOpen) return;
     this.registry.attachResource(conn);
+    // A revocation that landed while this socket was being checked found it in no index: check again now that it is indexed.
+    if (this.revocations !== epoch) {
+      try {
+        await this.authenticator.recheck(conn.auth!);
+        await gateway.authorize(conn);
+      } catch (err) {
+        return this.close(conn, closeFor(err), clientMessage(err, closeFor(err)));
+      }
+      if (!conn.isOpen) return;
+    }
     if (gateway.start) void this.guarded(conn, () => gateway.start!(conn));
+  }
+
+  /** Called for every revocation event, before the affected sockets are looked up. */
+  noteRevocation(): void {
+    this.revocations++;
   }
 
   private failAuth(conn: Connection, method: string, err: unknown): void {

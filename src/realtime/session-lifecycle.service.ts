@@ -51,7 +51,9 @@ export class SessionLifecycleService implements ConnectionLifecycle, OnModuleIni
 
   onModuleInit(): void {
     this.server.addLifecycle(this);
-    const on = <K extends keyof DomainEventMap>(name: K, fn: (p: DomainEventMap[K]) => void) => this.unsubscribe.push(this.events.on(name, fn));
+    // The server notes each revocation first, so a socket still being checked re-checks itself once indexed.
+    const on = <K extends keyof DomainEventMap>(name: K, fn: (p: DomainEventMap[K]) => void) =>
+      this.unsubscribe.push(this.events.on(name, (payload) => { this.server.noteRevocation(); fn(payload); }));
     on('session.revoked', ({ sessionId, reason }) => this.revoke(this.registry.forSession(sessionId), CLOSE.SESSION_REVOKED, `session_${reason}`));
     on('user.deactivated', ({ userId }) => this.revoke(this.registry.forUser(userId), CLOSE.USER_INACTIVE, 'user_deactivated'));
     on('member.removed', ({ conversationId, userId }) =>
