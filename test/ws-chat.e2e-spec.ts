@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { ChatDeliveryService } from '../src/gateways/chat-delivery.service';
 import { ConversationsService } from '../src/conversations/conversations.service';
 import { createUser, TestUser } from './helpers/factories';
 import { startTestApp, TestApp } from './helpers/test-app';
@@ -143,6 +144,36 @@ describe('/ws/conversations/:conversationId (e2e)', () => {
       expect(b.frames.some((f) => f.type === 'error')).toBe(false);
     } finally {
       release();
+      spy.mockRestore();
+    }
+  });
+
+  it('does not deliver again a message the replay already sent when its publish lands after the replay', async () => {
+    const id = await newConversation();
+    const a = await ready(id, alice);
+    for (let i = 1; i <= 5; i++) await post(a, `before ${i}`);
+
+    // Commit and publish are two steps (scaled out, the publish even crosses Redis): let
+    // every publish lag behind its commit, so the replay reads messages not yet published.
+    const delivery = t.app.get(ChatDeliveryService);
+    const publish = delivery.publish.bind(delivery);
+    const lagging: Array<Promise<void>> = [];
+    const spy = jest.spyOn(delivery, 'publish').mockImplementation((m, except) => {
+      lagging.push(new Promise((done) => setTimeout(() => { publish(m, except); done(); }, 100)));
+    });
+    try {
+      const b = await ready(id, bob);
+      const more = Array.from({ length: 5 }, (_, i) => a.send('chat_message', { content: `late ${i}` }));
+      await Promise.all(more.map((r) => waitFor(a, (f) => f.type === 'ack' && f.refId === r)));
+      b.send('resume', { afterSeq: 2 });
+      await waitFor(b, (f) => f.type === 'chat_message' && f.payload.seq === 10);
+      spy.mockRestore();
+      expect(lagging).toHaveLength(5);
+      await Promise.all(lagging);
+      const marker = await post(a, 'marker');
+      await waitFor(b, (f) => f.type === 'chat_message' && f.payload.messageId === marker.payload.messageId);
+      expect(chatSeqs(b)).toEqual(range(3, 11));
+    } finally {
       spy.mockRestore();
     }
   });
