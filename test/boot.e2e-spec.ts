@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { WsTestClient } from './helpers/ws-client';
 
 const ROOT = join(__dirname, '..');
 const MAIN = join(ROOT, 'dist', 'src', 'main.js');
@@ -66,7 +67,7 @@ describe('boot as `npm start` runs it (e2e)', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('serves /health and /health/full on PORT, migrating a fresh database, and exits 0 on SIGTERM', async () => {
+  it('serves /health and /health/full on PORT, migrating a fresh database, and on SIGTERM closes sockets 1001 and exits 0', async () => {
     const port = await freePort();
     const proc = start({ PORT: String(port), HOST: '127.0.0.1', SQLITE_PATH: join(dir, 'nested', 'boot.sqlite') });
     procs.push(proc);
@@ -81,7 +82,23 @@ describe('boot as `npm start` runs it (e2e)', () => {
       method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'boot@example.test', password: 'long enough pw' }),
     });
     expect(reg.status).toBe(201);
+
+    // A live socket at SIGTERM gets SHUTTING_DOWN and 1001, and the process still exits 0.
+    const login = await fetch(`${base}/v1/auth/login`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'boot@example.test', password: 'long enough pw' }),
+    });
+    const { accessToken } = (await login.json()) as { accessToken: string };
+    const conv = await fetch(`${base}/v1/conversations`, {
+      method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${accessToken}` }, body: JSON.stringify({ title: 'boot' }),
+    });
+    const { id } = (await conv.json()) as { id: string };
+    const socket = WsTestClient.connect(`ws://127.0.0.1:${port}/ws/conversations/${id}`, { headers: { Authorization: `Bearer ${accessToken}` } });
+    await socket.next('ready');
+
     proc.child.kill('SIGTERM');
+    const closed = await socket.closedWithin(10_000);
+    expect(closed.code).toBe(1001);
+    expect(closed.error?.payload).toMatchObject({ code: 'SHUTTING_DOWN', closeCode: 1001 });
     expect(await proc.exited).toEqual({ code: 0, signal: null });
   }, 40_000);
 

@@ -16,6 +16,12 @@ interface ResumeState { buffer: MessageView[] }
 @Injectable()
 export class ChatDeliveryService {
   private readonly resuming = new WeakMap<Connection, ResumeState>();
+  /**
+   * The highest seq a replay has sent, per socket. A message can be committed
+   * (so a replay page reads it) before its publish runs; once the replay has
+   * ended that late publish must not deliver it a second time.
+   */
+  private readonly replayedThrough = new WeakMap<Connection, number>();
 
   constructor(private readonly registry: ConnectionRegistry) {}
 
@@ -27,7 +33,7 @@ export class ChatDeliveryService {
     for (const conn of subscribers) {
       const held = this.resuming.get(conn);
       if (held) held.buffer.push(message);
-      else conn.sendSerialized(text);
+      else if (message.seq > (this.replayedThrough.get(conn) ?? 0)) conn.sendSerialized(text);
     }
   }
 
@@ -47,6 +53,8 @@ export class ChatDeliveryService {
       }
     } finally {
       this.resuming.delete(conn);
+      // Only what was really sent: an afterSeq ahead of the conversation must not mute live messages.
+      if (replayed > 0) this.replayedThrough.set(conn, Math.max(cursor, this.replayedThrough.get(conn) ?? 0));
       for (const m of state.buffer.sort((a, b) => a.seq - b.seq)) if (m.seq > cursor) this.send(conn, m);
     }
     return replayed;

@@ -1,0 +1,253 @@
+import { randomUUID } from 'node:crypto';
+import { ChatDeliveryService } from '../src/gateways/chat-delivery.service';
+import { ConversationsService } from '../src/conversations/conversations.service';
+import { createUser, TestUser } from './helpers/factories';
+import { startTestApp, TestApp } from './helpers/test-app';
+import { Frame, WsTestClient } from './helpers/ws-client';
+
+const auth = (u: TestUser) => ({ Authorization: `Bearer ${u.accessToken}` });
+
+/** Waits until the client has recorded a frame matching `pred` (any position), within `ms`. */
+async function waitFor(c: WsTestClient, pred: (f: Frame) => boolean, ms = 5000): Promise<Frame> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const hit = c.frames.find(pred);
+    if (hit) return hit;
+    if (Date.now() > deadline) throw new Error(`timed out; frames: ${c.types()}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+const chatSeqs = (c: WsTestClient) => c.frames.filter((f) => f.type === 'chat_message').map((f) => f.payload.seq as number);
+const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+describe('/ws/conversations/:conversationId (e2e)', () => {
+  let t: TestApp;
+  let alice: TestUser;
+  let bob: TestUser;
+  let outsider: TestUser;
+  const sockets: WsTestClient[] = [];
+
+  const connect = (conversationId: string, u: TestUser) => {
+    const c = WsTestClient.connect(`${t.wsUrl}/ws/conversations/${conversationId}`, { headers: auth(u) });
+    sockets.push(c);
+    return c;
+  };
+  const ready = async (conversationId: string, u: TestUser) => {
+    const c = connect(conversationId, u);
+    await c.next('ready');
+    return c;
+  };
+  const newConversation = async () => {
+    const { body } = await t.http().post('/v1/conversations').set(auth(alice)).send({ title: 'chat' }).expect(201);
+    await t.http().post(`/v1/conversations/${body.id}/members`).set(auth(alice)).send({ userId: bob.id }).expect(201);
+    return body.id as string;
+  };
+  const history = async (conversationId: string, u: TestUser = alice) =>
+    (await t.http().get(`/v1/conversations/${conversationId}/messages?afterSeq=0&limit=500`).set(auth(u)).expect(200)).body as Array<{ messageId: string; seq: number; content: string }>;
+  /** Sends a chat message and waits for its ack. */
+  const post = async (c: WsTestClient, content: string, id?: string) => {
+    const refId = c.send('chat_message', { content }, id);
+    return waitFor(c, (f) => f.type === 'ack' && f.refId === refId && !acked.has(f)).then((f) => { acked.add(f); return f; });
+  };
+  const acked = new Set<Frame>();
+  /** The socket is still open and answering. */
+  const expectAlive = async (c: WsTestClient) => {
+    const id = c.send('ping', {});
+    expect((await waitFor(c, (f) => f.type === 'pong' && f.refId === id)).refId).toBe(id);
+  };
+
+  beforeAll(async () => {
+    t = await startTestApp({ WS_MAX_PROTOCOL_ERRORS: '3' });
+    [alice, bob, outsider] = [await createUser(t), await createUser(t), await createUser(t)];
+  });
+  afterEach(() => { for (const c of sockets.splice(0)) c.close(); });
+  afterAll(async () => { await t.close(); });
+
+  it('acks a chat_message only once it is stored, and delivers it to another member', async () => {
+    const id = await newConversation();
+    const a = await ready(id, alice);
+    const b = await ready(id, bob);
+    const refId = a.send('chat_message', { content: 'hello bob' });
+    const ack = await a.next('ack');
+    expect(ack.refId).toBe(refId);
+    expect(ack.payload).toEqual({ refId, messageId: expect.any(String), seq: 1 });
+    // Read at the moment of the ack: it must already be there.
+    const stored = await history(id);
+    expect(stored).toEqual([expect.objectContaining({ messageId: ack.payload.messageId, seq: 1, content: 'hello bob' })]);
+
+    const got = await b.next('chat_message');
+    expect(got.payload).toEqual({
+      messageId: ack.payload.messageId, seq: 1, conversationId: id, authorId: alice.id, content: 'hello bob', createdAt: expect.any(String),
+    });
+  });
+
+  it('does not store a resent frame id twice: the ack repeats the first messageId', async () => {
+    const id = await newConversation();
+    const a = await ready(id, alice);
+    const b = await ready(id, bob);
+    const frameId = randomUUID();
+    const first = await post(a, 'once', frameId);
+    const again = await post(a, 'once, resent with other text', frameId);
+    expect(again.payload).toEqual(first.payload);
+    const marker = await post(a, 'after');
+    await waitFor(b, (f) => f.type === 'chat_message' && f.payload.messageId === marker.payload.messageId);
+
+    const stored = await history(id);
+    expect(stored.map((m) => m.messageId)).toEqual([first.payload.messageId, marker.payload.messageId]);
+    expect(stored[0].content).toBe('once');
+    expect(b.frames.filter((f) => f.type === 'chat_message' && f.payload.messageId === first.payload.messageId)).toHaveLength(1);
+  });
+
+  it('hands out strictly increasing seq over 20 messages, and delivers them in that order', async () => {
+    const id = await newConversation();
+    const a = await ready(id, alice);
+    const b = await ready(id, bob);
+    const refIds = Array.from({ length: 20 }, (_, i) => a.send('chat_message', { content: `m${i}` }));
+    const acks = await Promise.all(refIds.map((r) => waitFor(a, (f) => f.type === 'ack' && f.refId === r)));
+    expect(acks.map((f) => f.payload.seq)).toEqual(range(1, 20));
+    await waitFor(b, (f) => f.type === 'chat_message' && f.payload.seq === 20);
+    expect(chatSeqs(b)).toEqual(range(1, 20));
+    expect(b.frames.filter((f) => f.type === 'chat_message').map((f) => f.payload.content)).toEqual(range(0, 19).map((i) => `m${i}`));
+  });
+
+  it('replays on resume {afterSeq} in order before live messages: no gap, no duplicate at the seam', async () => {
+    const id = await newConversation();
+    const a = await ready(id, alice);
+    for (let i = 1; i <= 30; i++) await post(a, `before ${i}`);
+
+    // Hold the replay's first page until live messages have been stored and published
+    // meanwhile, so the seam really is crossed: some are in the page and also published,
+    // others come after it. Only the history read is delayed, nothing is faked.
+    const conversations = t.app.get(ConversationsService);
+    const original = conversations.messagesAfter.bind(conversations);
+    let release!: () => void;
+    const gate = new Promise<void>((r) => { release = r; });
+    const spy = jest.spyOn(conversations, 'messagesAfter').mockImplementationOnce(async (...args) => {
+      await gate;
+      return original(...args);
+    });
+    try {
+      const b = await ready(id, bob);
+      b.send('resume', { afterSeq: 10 });
+      const refIds = Array.from({ length: 30 }, (_, i) => a.send('chat_message', { content: `during ${i}` }));
+      await waitFor(a, (f) => f.type === 'ack' && f.refId === refIds[9]);
+      expect(spy).toHaveBeenCalledTimes(1);
+      release();
+      await Promise.all(refIds.map((r) => waitFor(a, (f) => f.type === 'ack' && f.refId === r)));
+      await waitFor(b, (f) => f.type === 'chat_message' && f.payload.seq === 60);
+      // A late duplicate could still be on its way: a marker after it settles the count.
+      const marker = await post(a, 'marker');
+      await waitFor(b, (f) => f.type === 'chat_message' && f.payload.messageId === marker.payload.messageId);
+
+      expect(chatSeqs(b)).toEqual(range(11, 61));
+      expect(b.frames.some((f) => f.type === 'error')).toBe(false);
+    } finally {
+      release();
+      spy.mockRestore();
+    }
+  });
+
+  it('does not deliver again a message the replay already sent when its publish lands after the replay', async () => {
+    const id = await newConversation();
+    const a = await ready(id, alice);
+    for (let i = 1; i <= 5; i++) await post(a, `before ${i}`);
+
+    // Commit and publish are two steps (scaled out, the publish even crosses Redis): let
+    // every publish lag behind its commit, so the replay reads messages not yet published.
+    const delivery = t.app.get(ChatDeliveryService);
+    const publish = delivery.publish.bind(delivery);
+    const lagging: Array<Promise<void>> = [];
+    const spy = jest.spyOn(delivery, 'publish').mockImplementation((m, except) => {
+      lagging.push(new Promise((done) => setTimeout(() => { publish(m, except); done(); }, 100)));
+    });
+    try {
+      const b = await ready(id, bob);
+      const more = Array.from({ length: 5 }, (_, i) => a.send('chat_message', { content: `late ${i}` }));
+      await Promise.all(more.map((r) => waitFor(a, (f) => f.type === 'ack' && f.refId === r)));
+      b.send('resume', { afterSeq: 2 });
+      await waitFor(b, (f) => f.type === 'chat_message' && f.payload.seq === 10);
+      spy.mockRestore();
+      expect(lagging).toHaveLength(5);
+      await Promise.all(lagging);
+      const marker = await post(a, 'marker');
+      await waitFor(b, (f) => f.type === 'chat_message' && f.payload.messageId === marker.payload.messageId);
+      expect(chatSeqs(b)).toEqual(range(3, 11));
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it('resume after the latest seq replays nothing and live messages keep flowing', async () => {
+    const id = await newConversation();
+    const a = await ready(id, alice);
+    for (let i = 1; i <= 3; i++) await post(a, `m${i}`);
+    const b = await ready(id, bob);
+    b.send('resume', { afterSeq: 3 });
+    await post(a, 'live');
+    await waitFor(b, (f) => f.type === 'chat_message' && f.payload.seq === 4);
+    expect(chatSeqs(b)).toEqual([4]);
+  });
+
+  it('closes 4003 for a non-member, after ready', async () => {
+    const id = await newConversation();
+    const c = connect(id, outsider);
+    const closed = await c.closedWithin();
+    expect(closed.code).toBe(4003);
+    expect(c.frames.map((f) => f.type)).toEqual(['ready', 'error']);
+    expect(closed.error?.payload).toMatchObject({ code: 'FORBIDDEN', closeCode: 4003 });
+  });
+
+  it('closes 4004 for an unknown conversation', async () => {
+    const c = connect(randomUUID(), alice);
+    const closed = await c.closedWithin();
+    expect(closed.code).toBe(4004);
+    expect(closed.error?.payload).toMatchObject({ code: 'NOT_FOUND', closeCode: 4004 });
+  });
+
+  it('answers content of 4001 characters with error BAD_REQUEST, stores nothing, and stays open', async () => {
+    const id = await newConversation();
+    const a = await ready(id, alice);
+    const refId = a.send('chat_message', { content: 'x'.repeat(4001) });
+    const err = await a.next('error');
+    expect(err.payload).toMatchObject({ code: 'BAD_REQUEST', refId });
+    expect(err.payload.message).toContain('content');
+    expect(err.payload.closeCode).toBeUndefined();
+    await expectAlive(a);
+    expect(await history(id)).toEqual([]);
+    // 4000 is the limit, counted in characters: 4000 emoji are accepted.
+    const ok = await post(a, '😀'.repeat(4000));
+    expect(ok.payload.seq).toBe(1);
+    const empty = a.send('chat_message', { content: '' });
+    expect((await waitFor(a, (f) => f.type === 'error' && f.refId === empty)).payload.code).toBe('BAD_REQUEST');
+  });
+
+  it('answers malformed JSON and an unknown type with BAD_REQUEST and stays open', async () => {
+    const id = await newConversation();
+    const a = await ready(id, alice);
+    a.ws.send('{"type": "chat_message", ');
+    const bad = await a.next('error');
+    expect(bad.payload).toMatchObject({ code: 'BAD_REQUEST' });
+    const unknownId = a.send('shout', { content: 'hi' });
+    const unknown = await a.next('error');
+    expect(unknown.payload).toMatchObject({ code: 'BAD_REQUEST', refId: unknownId });
+    expect(unknown.refId).toBe(unknownId);
+    await expectAlive(a);
+    expect(a.ws.readyState).toBe(a.ws.OPEN);
+  });
+
+  it('closes 1008 after more than WS_MAX_PROTOCOL_ERRORS (3) bad frames in a minute', async () => {
+    const id = await newConversation();
+    const a = await ready(id, alice);
+    for (let i = 0; i < 3; i++) a.ws.send('not json');
+    for (let i = 0; i < 3; i++) expect((await a.next('error')).payload.code).toBe('BAD_REQUEST');
+    await expectAlive(a);
+    a.ws.send('not json');
+    const closed = await a.closedWithin();
+    expect(closed.code).toBe(1008);
+    expect(closed.error?.payload).toMatchObject({ code: 'TOO_MANY_PROTOCOL_ERRORS', closeCode: 1008 });
+    expect(a.frames.filter((f) => f.type === 'error').map((f) => f.payload.code)).toEqual([
+      'BAD_REQUEST', 'BAD_REQUEST', 'BAD_REQUEST', 'BAD_REQUEST', 'TOO_MANY_PROTOCOL_ERRORS',
+    ]);
+  });
+});

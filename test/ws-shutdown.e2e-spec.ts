@@ -1,0 +1,72 @@
+import { rmSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { ConversationsService } from '../src/conversations/conversations.service';
+import { createUser, login, TestUser } from './helpers/factories';
+import { startTestApp, TestApp } from './helpers/test-app';
+import { WsTestClient } from './helpers/ws-client';
+
+const SERVICE_TOKEN = 'shutdown-service-token-0123456789-abcdef';
+const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
+
+describe('shutdown: app.close(), as SIGTERM runs it (e2e)', () => {
+  let t: TestApp;
+  let fresh: TestApp | undefined;
+  let alice: TestUser;
+  let bob: TestUser;
+
+  beforeAll(async () => {
+    t = await startTestApp({ REFLECTION_CHUNK_DELAY_MS: '200', WS_SERVICE_TOKEN: SERVICE_TOKEN });
+    [alice, bob] = [await createUser(t), await createUser(t)];
+  });
+  afterAll(async () => {
+    await fresh?.close();
+    rmSync(dirname(t.config.database.sqlitePath), { recursive: true, force: true });
+  });
+
+  it('sends every socket error SHUTTING_DOWN and close 1001, after finishing the chat message in flight, which stays stored', async () => {
+    const { body: conv } = await t.http().post('/v1/conversations').set(auth(alice.accessToken)).send({ title: 'bye' }).expect(201);
+    await t.http().post(`/v1/conversations/${conv.id}/members`).set(auth(alice.accessToken)).send({ userId: bob.id }).expect(201);
+    const { body: entry } = await t.http().post('/v1/entries').set(auth(alice.accessToken)).send({ title: 'long', content: 'Many words here. And more words there. Words everywhere.' }).expect(201);
+
+    const chatA = WsTestClient.connect(`${t.wsUrl}/ws/conversations/${conv.id}`, { headers: auth(alice.accessToken) });
+    const chatB = WsTestClient.connect(`${t.wsUrl}/ws/conversations/${conv.id}`, { headers: auth(bob.accessToken) });
+    const reflection = WsTestClient.connect(`${t.wsUrl}/ws/reflections/${entry.id}`, { headers: auth(alice.accessToken) });
+    const listener = WsTestClient.connect(`${t.wsUrl}/ws/live-listener`, { headers: auth(SERVICE_TOKEN) });
+    const all = [chatA, chatB, reflection, listener];
+    await Promise.all([chatA.next('ready'), chatB.next('ready'), reflection.next('reflection_chunk'), listener.next('ready')]);
+
+    // Slow the store down so the message is certainly in flight when shutdown begins.
+    const conversations = t.app.get(ConversationsService);
+    const original = conversations.postMessage.bind(conversations);
+    let inFlight!: () => void;
+    const started = new Promise<void>((r) => { inFlight = r; });
+    jest.spyOn(conversations, 'postMessage').mockImplementationOnce(async (input) => {
+      inFlight();
+      await new Promise((r) => setTimeout(r, 150));
+      return original(input);
+    });
+    const refId = chatA.send('chat_message', { content: 'last words' });
+    await started;
+
+    const closing = t.app.close();
+    const closes = await Promise.all(all.map((c) => c.closedWithin()));
+    await closing;
+
+    for (const [i, closed] of closes.entries()) {
+      expect({ socket: i, code: closed.code }).toEqual({ socket: i, code: 1001 });
+      expect(closed.error?.payload).toMatchObject({ code: 'SHUTTING_DOWN', closeCode: 1001 });
+      expect(all[i].frames[all[i].frames.length - 1].type).toBe('error');
+    }
+    const types = chatA.frames.map((f) => f.type);
+    expect(types.indexOf('ack')).toBeGreaterThan(-1);
+    expect(types.indexOf('ack')).toBeLessThan(types.indexOf('error'));
+    const ack = chatA.frames.find((f) => f.type === 'ack')!;
+    expect(ack.refId).toBe(refId);
+
+    // A fresh app on the same database file still has it.
+    fresh = await startTestApp({ SQLITE_PATH: t.config.database.sqlitePath });
+    const tokens = await login(fresh, alice.email, alice.password);
+    const history = await fresh.http().get(`/v1/conversations/${conv.id}/messages?afterSeq=0&limit=10`).set(auth(tokens.accessToken)).expect(200);
+    expect(history.body).toEqual([expect.objectContaining({ messageId: ack.payload.messageId, seq: ack.payload.seq, content: 'last words' })]);
+  });
+});
