@@ -158,8 +158,8 @@ describe('/ws/conversations/:conversationId (e2e)', () => {
     const delivery = t.app.get(ChatDeliveryService);
     const publish = delivery.publish.bind(delivery);
     const lagging: Array<Promise<void>> = [];
-    const spy = jest.spyOn(delivery, 'publish').mockImplementation((m, except) => {
-      lagging.push(new Promise((done) => setTimeout(() => { publish(m, except); done(); }, 100)));
+    const spy = jest.spyOn(delivery, 'publish').mockImplementation((m) => {
+      lagging.push(new Promise((done) => setTimeout(() => { publish(m); done(); }, 100)));
     });
     try {
       const b = await ready(id, bob);
@@ -187,6 +187,21 @@ describe('/ws/conversations/:conversationId (e2e)', () => {
     await post(a, 'live');
     await waitFor(b, (f) => f.type === 'chat_message' && f.payload.seq === 4);
     expect(chatSeqs(b)).toEqual([4]);
+  });
+
+  it('a resume sent after live messages arrived replays only what came before them, never a duplicate', async () => {
+    const id = await newConversation();
+    const a = await ready(id, alice);
+    for (let i = 1; i <= 3; i++) await post(a, `before ${i}`);
+    const b = await ready(id, bob);
+    await post(a, 'live 4');
+    await post(a, 'live 5');
+    await waitFor(b, (f) => f.type === 'chat_message' && f.payload.seq === 5);
+    b.send('resume', { afterSeq: 0 });
+    await waitFor(b, (f) => f.type === 'chat_message' && f.payload.seq === 3);
+    await post(a, 'live 6');
+    await waitFor(b, (f) => f.type === 'chat_message' && f.payload.seq === 6);
+    expect(chatSeqs(b).sort((x, y) => x - y)).toEqual(range(1, 6));
   });
 
   it('closes 4003 for a non-member, after ready', async () => {

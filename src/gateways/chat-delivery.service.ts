@@ -22,6 +22,12 @@ export class ChatDeliveryService {
    * ended that late publish must not deliver it a second time.
    */
   private readonly replayedThrough = new WeakMap<Connection, number>();
+  /**
+   * The lowest seq delivered live to a socket. Live delivery is complete from
+   * subscription on, so everything from here up has reached (or will reach) it
+   * live, and a later `resume` must not replay it again.
+   */
+  private readonly firstLive = new WeakMap<Connection, number>();
 
   constructor(private readonly registry: ConnectionRegistry) {}
 
@@ -33,7 +39,10 @@ export class ChatDeliveryService {
     for (const conn of subscribers) {
       const held = this.resuming.get(conn);
       if (held) held.buffer.push(message);
-      else if (message.seq > (this.replayedThrough.get(conn) ?? 0)) conn.sendSerialized(text);
+      else if (message.seq > (this.replayedThrough.get(conn) ?? 0)) {
+        if (message.seq < (this.firstLive.get(conn) ?? Infinity)) this.firstLive.set(conn, message.seq);
+        conn.sendSerialized(text);
+      }
     }
   }
 
@@ -45,7 +54,8 @@ export class ChatDeliveryService {
     let replayed = 0;
     try {
       for (;;) {
-        const batch = await page(cursor, RESUME_PAGE);
+        const liveFrom = this.firstLive.get(conn) ?? Infinity;
+        const batch = (await page(cursor, RESUME_PAGE)).filter((m) => m.seq < liveFrom);
         for (const m of batch) this.send(conn, m);
         replayed += batch.length;
         if (batch.length) cursor = batch[batch.length - 1].seq;

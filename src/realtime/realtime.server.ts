@@ -68,8 +68,9 @@ export class RealtimeServer implements OnApplicationBootstrap, BeforeApplication
     const ws = this.config.ws;
     this.wss = new WebSocketServer({
       noServer: true,
-      // Frames over the limit but under this hard cap get an `error` frame and 1009 from us; larger ones ws refuses itself.
-      maxPayload: ws.maxPayloadBytes * 4 + 1024,
+      // Frames over the limit but under this hard cap get an `error` frame and 1009 from us. Past it ws refuses the
+      // frame itself with a bare 1009 (it closes before any hook runs); the cap bounds what one frame may buffer.
+      maxPayload: Math.max(ws.maxPayloadBytes * 16, 1 << 20),
       perMessageDeflate: false,
       clientTracking: false,
       handleProtocols: selectProtocol,
