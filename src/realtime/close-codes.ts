@@ -44,5 +44,4 @@ export function adminClose(code: number): CloseSpec {
 /** `error` frame codes that do not close the socket. */
 export const ERROR = {
   BAD_REQUEST: 'BAD_REQUEST',
-  REAUTH_FAILED: 'REAUTH_FAILED',
 } as const;

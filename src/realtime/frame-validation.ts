@@ -11,7 +11,8 @@ class EnvelopeDto {
 }
 
 class AuthPayload { @IsString() @MinLength(1) @MaxLength(8192) token: string }
-class ChatPayload { @IsString() @Length(1, 4000) content: string }
+/** Length is checked by the conversations service in characters (code points), not UTF-16 units. */
+class ChatPayload { @IsString() @MinLength(1) @MaxLength(8000) content: string }
 class ResumePayload { @IsInt() @Min(0) @Max(Number.MAX_SAFE_INTEGER) afterSeq: number }
 class EmptyPayload {}
 class StartPayload { @IsString() @Length(1, 64) format: string }
