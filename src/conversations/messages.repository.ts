@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, EntityManager, MoreThan, Repository } from 'typeorm';
-import { inTransaction, isUniqueViolation } from '../database/transactions';
-import { Conversation, ConversationMember, Message } from './conversation.entity';
+import { inTransaction, isUniqueViolation, nativeSql } from '../database/transactions';
+import { Message } from './conversation.entity';
 
 export interface AppendInput {
   conversationId: string;
@@ -48,24 +48,32 @@ export class MessagesRepository {
     }
   }
 
+  /**
+   * Hand-written SQL: this runs once per chat message, and each statement is a
+   * round trip to the driver. One SELECT answers membership, existence and the
+   * idempotency check together; then the seq bump, its read-back and the insert.
+   */
   private async appendIn(m: EntityManager, input: AppendInput): Promise<AppendResult> {
     const { conversationId, authorId, clientMsgId, content } = input;
-    if (!(await m.existsBy(Conversation, { id: conversationId }))) return { kind: 'missing' };
-    if (!(await m.existsBy(ConversationMember, { conversationId, userId: authorId }))) return { kind: 'forbidden' };
-    const existing = await m.findOneBy(Message, { conversationId, authorId, clientMsgId });
-    if (existing) return { kind: 'duplicate', message: existing };
+    const [check] = await m.query(nativeSql(m, `SELECT
+        (SELECT COUNT(*) FROM conversations WHERE id = ?) AS conv,
+        (SELECT COUNT(*) FROM conversation_members WHERE conversation_id = ? AND user_id = ?) AS member,
+        (SELECT id FROM messages WHERE conversation_id = ? AND author_id = ? AND client_msg_id = ?) AS dup`),
+      [conversationId, conversationId, authorId, conversationId, authorId, clientMsgId]);
+    if (!Number(check.conv)) return { kind: 'missing' };
+    if (!Number(check.member)) return { kind: 'forbidden' };
+    if (check.dup) return { kind: 'duplicate', message: (await m.findOneByOrFail(Message, { id: check.dup })) };
 
     // The UPDATE takes the conversation's row lock on PostgreSQL (held to commit), so
     // concurrent posters queue here and each reads back its own increment. Not
     // UPDATE ... RETURNING: TypeORM's SQLite runner drops the rows of any statement
     // that starts with "UPDATE ".
-    const bumped = await m.createQueryBuilder().update(Conversation)
-      .set({ lastSeq: () => 'last_seq + 1' }).where('id = :id', { id: conversationId }).execute();
-    if (!bumped.affected) return { kind: 'missing' };
-    const { lastSeq } = await m.findOneOrFail(Conversation, { where: { id: conversationId }, select: { id: true, lastSeq: true } });
-
-    const message = m.create(Message, { conversationId, authorId, clientMsgId, content, seq: lastSeq, createdAt: new Date() });
-    await m.insert(Message, message);
+    await m.query(nativeSql(m, 'UPDATE conversations SET last_seq = last_seq + 1 WHERE id = ?'), [conversationId]);
+    const [{ last_seq: lastSeq }] = await m.query(nativeSql(m, 'SELECT last_seq FROM conversations WHERE id = ?'), [conversationId]);
+    const message = m.create(Message, { conversationId, authorId, clientMsgId, content, seq: Number(lastSeq), createdAt: new Date() });
+    const at = m.connection.options.type === 'postgres' ? message.createdAt : message.createdAt.toISOString().replace('T', ' ').replace('Z', '');
+    await m.query(nativeSql(m, 'INSERT INTO messages (id, conversation_id, seq, author_id, client_msg_id, content, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      [message.id, conversationId, message.seq, authorId, clientMsgId, content, at]);
     return { kind: 'stored', message };
   }
 

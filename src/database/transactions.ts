@@ -30,3 +30,11 @@ export function isUniqueViolation(err: unknown): boolean {
   if (!driverError) return false;
   return driverError.code === '23505' || /UNIQUE constraint failed/i.test(driverError.message ?? '');
 }
+
+/** Rewrites `?` placeholders to PostgreSQL's `$n` where needed, for the few hand-written hot-path statements. */
+export function nativeSql(db: DataSource | EntityManager, sql: string): string {
+  const type = (db instanceof DataSource ? db : db.connection).options.type;
+  if (type !== 'postgres') return sql;
+  let n = 0;
+  return sql.replace(/\?/g, () => `$${++n}`);
+}
