@@ -4,6 +4,7 @@ import { LoggerModule } from 'nestjs-pino';
 import { AppConfig } from './config/app-config';
 import { AppConfigModule } from './config/config.module';
 import { buildDataSourceOptions } from './database/database.options';
+import { SqlitePragmas } from './database/sqlite-pragmas';
 import { loggerOptions } from './common/logging/logger.options';
 import { EventsModule } from './events/events.module';
 import { MetricsModule } from './metrics/metrics.module';
@@ -34,6 +35,7 @@ export class AppModule {
         AdminModule,
         HealthModule,
       ],
+      providers: [SqlitePragmas],
     };
   }
 }

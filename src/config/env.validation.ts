@@ -29,6 +29,7 @@ export class EnvironmentVariables {
 
   @IsIn(['sqlite', 'postgres']) DB_TYPE: 'sqlite' | 'postgres' = 'sqlite';
   @IsString() @MinLength(1) SQLITE_PATH = 'data/portcullis.sqlite';
+  @IsIn(['full', 'normal']) SQLITE_SYNCHRONOUS: 'full' | 'normal' = 'full';
   @IsOptional() @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// URL' }) DATABASE_URL?: string;
   @IsOptional() @Matches(/^rediss?:\/\//, { message: 'REDIS_URL must be a redis:// URL' }) REDIS_URL?: string;
 
