@@ -62,7 +62,9 @@ describe('boot as `npm start` runs it (e2e)', () => {
     ensureBuilt();
     dir = mkdtempSync(join(tmpdir(), 'portcullis-boot-'));
   }, 130_000);
+  const groups: number[] = [];
   afterAll(() => {
+    for (const g of groups) try { process.kill(-g, 'SIGKILL'); } catch { /* already gone */ }
     for (const p of procs) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
   });
@@ -100,6 +102,27 @@ describe('boot as `npm start` runs it (e2e)', () => {
     expect(closed.code).toBe(1001);
     expect(closed.error?.payload).toMatchObject({ code: 'SHUTTING_DOWN', closeCode: 1001 });
     expect(await proc.exited).toEqual({ code: 0, signal: null });
+  }, 40_000);
+
+  it('under `npm start`, a SIGTERM sent to npm reaches the service, which exits 0', async () => {
+    const port = await freePort();
+    // --ignore-scripts skips the prestart build (done above); the start script itself still runs.
+    // Its own process group, so clean-up can reach a service orphaned behind npm should this test fail.
+    const child = spawn('npm', ['start', '--ignore-scripts', '--silent'], {
+      detached: true, cwd: ROOT, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', LOG_LEVEL: 'warn', PORT: String(port), HOST: '127.0.0.1', SQLITE_PATH: join(dir, 'npm.sqlite') },
+    });
+    let stderr = '';
+    child.stderr!.on('data', (d) => { stderr += d; });
+    child.stdout!.resume();
+    const exited = new Promise<{ code: number | null }>((resolve) => child.on('exit', (code) => resolve({ code })));
+    const proc: Proc = { child, stderr: () => stderr, exited: exited.then((e) => ({ ...e, signal: null })) };
+    procs.push(proc);
+    groups.push(child.pid!);
+    await waitForHealth(`http://127.0.0.1:${port}`, proc);
+    child.kill('SIGTERM');
+    expect((await exited).code).toBe(0);
+    // The service itself is gone, not orphaned behind npm: its port is free again.
+    await expect(fetch(`http://127.0.0.1:${port}/health`)).rejects.toThrow();
   }, 40_000);
 
   it('refuses to start with a short JWT_SECRET, naming it', async () => {
