@@ -15,6 +15,7 @@ import { AdminModule } from './admin/admin.module';
 import { EntriesModule } from './entries/entries.module';
 import { ConversationsModule } from './conversations/conversations.module';
 import { GatewaysModule } from './gateways/gateways.module';
+import { ScaleoutModule } from './scaleout/scaleout.module';
 
 @Module({})
 export class AppModule {
@@ -32,6 +33,7 @@ export class AppModule {
         EntriesModule,
         ConversationsModule,
         GatewaysModule,
+        ScaleoutModule.forRoot(config),
         AdminModule,
         HealthModule,
       ],

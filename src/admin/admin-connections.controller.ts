@@ -6,8 +6,7 @@ import { AuthUser, CurrentUser, Roles } from '../common/decorators/auth.decorato
 import { NotFoundError } from '../common/errors/domain-errors';
 import { uuidOr404 } from '../common/pipes/uuid-or-404.pipe';
 import { ADMIN_CLOSE_CODES, adminClose, CLOSE } from '../realtime/close-codes';
-import { ConnectionRegistry } from '../realtime/connection-registry';
-import { SessionLifecycleService } from '../realtime/session-lifecycle.service';
+import { ConnectionDirectory } from '../realtime/connection-directory';
 
 class ListConnectionsQuery {
   @IsOptional() @IsUUID() userId?: string;
@@ -24,18 +23,18 @@ class CloseConnectionQuery {
 @Roles('admin')
 @Controller('v1/admin/connections')
 export class AdminConnectionsController {
-  constructor(private readonly registry: ConnectionRegistry, private readonly lifecycle: SessionLifecycleService) {}
+  constructor(private readonly directory: ConnectionDirectory) {}
 
-  /** Live authenticated sockets of this instance (every instance once scaled out on Redis). */
+  /** Live authenticated sockets of this instance (every instance once scaled out on Redis, each with its instanceId). */
   @Get()
   list(@Query() q: ListConnectionsQuery) {
-    return this.registry.list({ userId: q.userId });
+    return this.directory.list({ userId: q.userId });
   }
 
   /** Closes one socket, 4001 unless another documented code is chosen. */
   @Delete(':id')
   @HttpCode(204)
-  close(@Param('id', uuidOr404('Connection')) id: string, @Query() q: CloseConnectionQuery, @CurrentUser() admin: AuthUser): void {
-    if (!this.lifecycle.closeById(id, adminClose(q.code ?? CLOSE.UNAUTHENTICATED.code), admin.userId)) throw new NotFoundError('Connection');
+  async close(@Param('id', uuidOr404('Connection')) id: string, @Query() q: CloseConnectionQuery, @CurrentUser() admin: AuthUser): Promise<void> {
+    if (!(await this.directory.close(id, adminClose(q.code ?? CLOSE.UNAUTHENTICATED.code), admin.userId))) throw new NotFoundError('Connection');
   }
 }

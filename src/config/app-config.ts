@@ -10,7 +10,7 @@ export class AppConfig {
   readonly auth: { secret: string; publicKey?: string; privateKey?: string; issuer: string; audience: string; leewayS: number; accessTtlS: number; refreshTtlS: number; ticketTtlS: number };
   readonly ws: { tokenHeader: string; authTimeoutMs: number; authMethods: ReadonlySet<AuthMethod>; allowQueryToken: boolean; allowedOrigins: string[]; requireOrigin: boolean; reauthLeadMs: number; heartbeatMs: number; maxProtocolErrors: number; maxPayloadBytes: number; maxBufferedBytes: number; maxConnections: number; maxConnectionsPerUser: number; maxUnauthenticated: number; authFailuresPerMinute: number; serviceToken?: string; reflectionChunkDelayMs: number };
   readonly database: { type: 'sqlite' | 'postgres'; sqlitePath: string; sqliteSynchronous: 'full' | 'normal'; url?: string };
-  readonly redis: { url?: string };
+  readonly redis: { url?: string; keyPrefix: string };
 
   constructor(env: EnvironmentVariables) {
     this.app = {
@@ -38,7 +38,7 @@ export class AppConfig {
       reflectionChunkDelayMs: env.REFLECTION_CHUNK_DELAY_MS,
     };
     this.database = { type: env.DB_TYPE, sqlitePath: env.SQLITE_PATH, sqliteSynchronous: env.SQLITE_SYNCHRONOUS, url: env.DATABASE_URL };
-    this.redis = { url: env.REDIS_URL };
+    this.redis = { url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX };
   }
 
   static fromEnvironment(raw: Record<string, string | undefined> = process.env): AppConfig {

@@ -29,10 +29,23 @@ export class ChatDeliveryService {
    */
   private readonly firstLive = new WeakMap<Connection, number>();
 
+  /** Carries a stored message to the other instances (the Redis bus when REDIS_URL is set). */
+  private relay?: (message: MessageView) => void;
+
   constructor(private readonly registry: ConnectionRegistry) {}
 
-  /** Fans a stored message out to every member socket on the conversation, the sender's included (after its ack). */
+  setRelay(relay: ((message: MessageView) => void) | undefined): void {
+    this.relay = relay;
+  }
+
+  /** Fans a stored message out to every member socket on the conversation, the sender's included (after its ack), on every instance. */
   publish(message: MessageView): void {
+    this.deliverLocal(message);
+    this.relay?.(message);
+  }
+
+  /** This instance's subscribers only: what the relay calls for a message stored through another instance. */
+  deliverLocal(message: MessageView): void {
     const subscribers = this.registry.subscribers('conversationId', message.conversationId);
     if (!subscribers) return;
     const text = JSON.stringify({ type: 'chat_message', id: `m-${message.messageId}`, timestamp: new Date().toISOString(), payload: message });

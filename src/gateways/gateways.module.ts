@@ -14,5 +14,6 @@ import { ReflectionsGateway } from './reflections.gateway';
     ChatDeliveryService, ConversationsGateway, ReflectionsGateway, LiveListenerGateway,
     { provide: ReflectionProvider, useClass: TextReflectionProvider },
   ],
+  exports: [ChatDeliveryService],
 })
 export class GatewaysModule {}

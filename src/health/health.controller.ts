@@ -1,13 +1,30 @@
-import { Controller, Get } from '@nestjs/common';
+import { Controller, Get, Optional } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { HealthCheck, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { HealthCheck, HealthCheckService, HealthIndicatorFunction, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { Public } from '../common/decorators/auth.decorators';
+import { RedisBus } from '../scaleout/redis-bus';
 
 @ApiTags('health')
 @Public()
 @Controller('health')
 export class HealthController {
-  constructor(private readonly health: HealthCheckService, private readonly db: TypeOrmHealthIndicator) {}
+  private readonly checks: HealthIndicatorFunction[];
+
+  constructor(
+    private readonly health: HealthCheckService,
+    db: TypeOrmHealthIndicator,
+    indicators: HealthIndicatorService,
+    // Present only when scaled out (REDIS_URL).
+    @Optional() redis?: RedisBus,
+  ) {
+    this.checks = [() => db.pingCheck('database', { timeout: 1500 })];
+    if (redis) {
+      this.checks.push(async () => {
+        const redisCheck = indicators.check('redis');
+        return (await redis.ping()) ? redisCheck.up() : redisCheck.down({ message: 'Redis did not answer PING' });
+      });
+    }
+  }
 
   /** Liveness: the process answers. */
   @Get()
@@ -15,10 +32,10 @@ export class HealthController {
     return { status: 'ok' };
   }
 
-  /** Readiness: each dependency's state; 503 when one is down. */
+  /** Readiness: each dependency's state (database, and Redis when scaled out); 503 when one is down. */
   @Get('full')
   @HealthCheck()
   full() {
-    return this.health.check([() => this.db.pingCheck('database', { timeout: 1500 })]);
+    return this.health.check(this.checks);
   }
 }

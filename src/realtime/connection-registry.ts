@@ -114,7 +114,8 @@ function remove(map: Map<string, Set<Connection>>, key: string, conn: Connection
   if (set.size === 0) map.delete(key);
 }
 
-function toView(c: Connection): ConnectionView {
+/** The admin view of one socket (also what the scale-out directory stores in Redis). */
+export function toView(c: Connection): ConnectionView {
   const a = c.auth;
   return {
     id: c.id, userId: a?.kind === 'user' ? a.userId : null, sessionId: a?.kind === 'user' ? a.sessionId : null,

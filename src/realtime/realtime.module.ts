@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ApiKeysModule } from '../api-keys/api-keys.module';
+import { ConnectionDirectory } from './connection-directory';
 import { ConnectionRegistry } from './connection-registry';
 import { HandshakeAuthenticator } from './handshake-authenticator';
 import { RealtimeMetrics } from './realtime.metrics';
@@ -9,7 +10,7 @@ import { SessionLifecycleService } from './session-lifecycle.service';
 /** The WebSocket adapter and what every endpoint shares; gateways register themselves with RealtimeServer. */
 @Module({
   imports: [ApiKeysModule],
-  providers: [RealtimeServer, ConnectionRegistry, HandshakeAuthenticator, RealtimeMetrics, SessionLifecycleService],
-  exports: [RealtimeServer, ConnectionRegistry, SessionLifecycleService],
+  providers: [RealtimeServer, ConnectionRegistry, ConnectionDirectory, HandshakeAuthenticator, RealtimeMetrics, SessionLifecycleService],
+  exports: [RealtimeServer, ConnectionRegistry, ConnectionDirectory, SessionLifecycleService],
 })
 export class RealtimeModule {}

@@ -1,0 +1,123 @@
+import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import Redis from 'ioredis';
+import { randomUUID } from 'node:crypto';
+import { AppConfig } from '../config/app-config';
+
+/** What instances tell each other; every message goes through one channel, so each publisher's order is kept. */
+export type BusMessage =
+  | { kind: 'event'; name: string; payload: unknown }
+  | { kind: 'chat'; message: unknown }
+  | { kind: 'close'; target: string; connectionId: string; code: number; adminId: string };
+
+const CONNECT_TIMEOUT_MS = 5000;
+const PING_TIMEOUT_MS = 1000;
+
+/**
+ * The two Redis connections of one instance: a publisher (also used for
+ * commands) and a subscriber on the instance bus channel. Each instance has a
+ * random id and ignores what it published itself. Start-up fails, naming
+ * REDIS_URL, when Redis does not answer; afterwards ioredis reconnects.
+ */
+@Injectable()
+export class RedisBus implements OnModuleInit, OnApplicationShutdown {
+  readonly instanceId = randomUUID();
+  readonly prefix: string;
+  private readonly logger = new Logger('RedisBus');
+  private readonly pub: Redis;
+  private readonly sub: Redis;
+  private readonly handlers: Array<(m: BusMessage) => void> = [];
+  private readonly beforeQuit: Array<() => Promise<void>> = [];
+  private closed = false;
+
+  constructor(config: AppConfig) {
+    this.prefix = config.redis.keyPrefix;
+    const options = { lazyConnect: true, connectionName: `portcullis-${this.instanceId}` };
+    this.pub = new Redis(config.redis.url!, options);
+    this.sub = new Redis(config.redis.url!, options);
+    for (const [role, client] of [['publisher', this.pub], ['subscriber', this.sub]] as const) {
+      client.on('error', (err: Error) => this.logger.warn({ err: err.message, role }, 'redis connection error'));
+    }
+    this.sub.on('message', (_channel: string, text: string) => this.receive(text));
+  }
+
+  get channel(): string {
+    return `${this.prefix}bus`;
+  }
+
+  /** The connection for keys (the directory); never in subscriber mode. */
+  get client(): Redis {
+    return this.pub;
+  }
+
+  async onModuleInit(): Promise<void> {
+    try {
+      await withTimeout(Promise.all([this.pub.connect(), this.sub.connect()]), CONNECT_TIMEOUT_MS);
+      await withTimeout(this.sub.subscribe(this.channel), CONNECT_TIMEOUT_MS);
+    } catch (err) {
+      this.pub.disconnect();
+      this.sub.disconnect();
+      throw new Error(`REDIS_URL: cannot reach Redis (${err instanceof Error ? err.message : String(err)})`);
+    }
+    this.logger.log({ instanceId: this.instanceId, channel: this.channel }, 'scale-out bus connected');
+  }
+
+  /** Runs clean-ups registered by the scale-out services, then quits both connections. */
+  async onApplicationShutdown(): Promise<void> {
+    for (const task of this.beforeQuit.splice(0)) await task().catch((err) => this.logger.warn({ err }, 'redis clean-up failed'));
+    this.closed = true;
+    await Promise.all([this.sub, this.pub].map((c) => withTimeout(c.quit(), PING_TIMEOUT_MS).catch(() => c.disconnect())));
+  }
+
+  onMessage(handler: (m: BusMessage) => void): void {
+    this.handlers.push(handler);
+  }
+
+  onShutdown(task: () => Promise<void>): void {
+    this.beforeQuit.push(task);
+  }
+
+  /** Fire and forget: a lost message is logged, never thrown at the caller (the change itself is already committed). */
+  publish(message: BusMessage): void {
+    if (this.closed) return;
+    this.pub.publish(this.channel, JSON.stringify({ from: this.instanceId, ...message }))
+      .catch((err: Error) => this.logger.error({ err: err.message, kind: message.kind }, 'redis publish failed'));
+  }
+
+  /** Whether Redis answers a PING within a second (readiness). */
+  async ping(): Promise<boolean> {
+    if (this.closed) return false;
+    try {
+      await withTimeout(this.pub.ping(), PING_TIMEOUT_MS);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private receive(text: string): void {
+    let message: BusMessage & { from?: string };
+    try {
+      message = JSON.parse(text);
+    } catch {
+      return this.logger.warn('unparsable bus message dropped');
+    }
+    if (message.from === this.instanceId) return;
+    for (const handler of this.handlers) {
+      try {
+        handler(message);
+      } catch (err) {
+        this.logger.error({ err, kind: message.kind }, 'bus message handler failed');
+      }
+    }
+  }
+}
+
+async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms); });
+  try {
+    return await Promise.race([p, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

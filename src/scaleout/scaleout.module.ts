@@ -1,0 +1,26 @@
+import { DynamicModule, Global, Module } from '@nestjs/common';
+import { AppConfig } from '../config/app-config';
+import { GatewaysModule } from '../gateways/gateways.module';
+import { RealtimeModule } from '../realtime/realtime.module';
+import { RedisBus } from './redis-bus';
+import { RedisConnectionDirectory } from './redis-connection-directory';
+import { ScaleoutRelayService } from './scaleout-relay.service';
+
+/**
+ * Cross-instance fan-out, revocation and the live-connection directory over
+ * Redis. Without REDIS_URL it provides nothing and every seam stays local.
+ * Global so that HealthController can see RedisBus (optionally).
+ */
+@Global()
+@Module({})
+export class ScaleoutModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    if (!config.redis.url) return { module: ScaleoutModule };
+    return {
+      module: ScaleoutModule,
+      imports: [RealtimeModule, GatewaysModule],
+      providers: [RedisBus, ScaleoutRelayService, RedisConnectionDirectory],
+      exports: [RedisBus],
+    };
+  }
+}
