@@ -104,6 +104,8 @@ module.exports = {
       return {
         pid: child.pid, child, probePort, target, note: memberNote,
         token: adminToken, conversationId: connectConv,
+        // A second login: a new token (and session) for the same user, as a client re-authenticating would present.
+        freshToken: () => login(adminEmail, adminPassword),
         fanout: { conversationId: fanConv, senderToken: adminToken, subscriberToken },
         stop,
       };

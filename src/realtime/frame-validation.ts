@@ -1,4 +1,3 @@
-import { plainToInstance } from 'class-transformer';
 import { IsIn, IsInt, IsISO8601, IsObject, IsOptional, IsString, Length, Max, MaxLength, Min, MinLength, validateSync } from 'class-validator';
 import { CLIENT_FRAME, ClientFrameType } from './frame-types';
 
@@ -41,12 +40,24 @@ export function parseClientFrame(text: string): ParseResult {
   const obj = raw as Record<string, unknown>;
   const refId = typeof obj.id === 'string' && obj.id.length <= 128 ? obj.id : undefined;
   if (obj.payload === undefined) obj.payload = {};
-  const envelopeError = firstError(plainToInstance(EnvelopeDto, obj));
+  const envelopeError = firstError(assign(EnvelopeDto, obj));
   if (envelopeError) return { ok: false, message: envelopeError, refId };
   const type = obj.type as ClientFrameType;
-  const payloadError = firstError(plainToInstance(PAYLOADS[type], obj.payload), 'payload.');
+  const payloadError = firstError(assign(PAYLOADS[type], obj.payload as object), 'payload.');
   if (payloadError) return { ok: false, message: payloadError, refId };
   return { ok: true, frame: { type, id: obj.id as string, timestamp: obj.timestamp as string | undefined, payload: obj.payload } as ClientFrame };
+}
+
+/**
+ * The DTOs use no transforms, so a plain assign onto an instance is all
+ * class-validator needs; class-transformer's walk cost more than the checks
+ * themselves on the per-frame path.
+ */
+function assign<T extends object>(cls: new () => T, value: object): T {
+  const instance = new cls() as Record<string, unknown>;
+  // Never copy `__proto__` (JSON.parse makes it an own key): it would swap the prototype and so the DTO's rules.
+  for (const key of Object.keys(value)) if (key !== '__proto__' && key !== 'constructor') instance[key] = (value as Record<string, unknown>)[key];
+  return instance as T;
 }
 
 function firstError(instance: object, prefix = ''): string | undefined {
