@@ -10,10 +10,10 @@ const WebSocket = require('ws');
 const portcullis = require('./servers/portcullis');
 const { cpuUs, httpJson, sleep } = require('./lib/proc');
 
-const N = Number(process.argv[2] || process.env.BENCH_REAUTH_SOCKETS || 10000);
+const DEFAULT_SOCKETS = Number(process.argv[2] || process.env.BENCH_REAUTH_SOCKETS || 10000);
 const frame = (type, payload) => JSON.stringify({ type, id: crypto.randomUUID(), timestamp: new Date().toISOString(), payload });
 
-async function run() {
+async function run(N = DEFAULT_SOCKETS) {
   const server = await portcullis.start({});
   const probe = `http://127.0.0.1:${server.probePort}`;
   const url = `ws://127.0.0.1:${server.target.port}/ws/conversations/${server.conversationId}`;

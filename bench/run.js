@@ -197,6 +197,42 @@ function plain(head, rows) {
   return all.map((r, j) => r.map((c, i) => (i === 0 ? c.padEnd(w[i]) : c.padStart(w[i]))).join('  ') + (j === 0 ? `\n${w.map((x) => '-'.repeat(x)).join('  ')}` : '')).join('\n');
 }
 
+/**
+ * Portcullis only (nothing to compare: the others have no in-band re-auth): the
+ * session clock's own cost per socket, and event-loop delay while 10% of the
+ * held sockets re-authenticate within one second.
+ */
+async function reauthBench(R) {
+  if (!R.portcullis || R.portcullis.skipped) return null;
+  log('re-auth:');
+  const clock = execFileSync(process.execPath, ['--expose-gc', '-r', 'ts-node/register/transpile-only', path.join(__dirname, 'session-clock.bench.ts')],
+    { cwd: ROOT, env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true' } }).toString().trim();
+  const sockets = QUICK ? 2000 : 10000;
+  const r = await require('./reauth').run(sockets);
+  const f = (x) => fmt.n(x, 2);
+  const rows = [
+    ['sockets held / re-authenticating within ~1 s', `${fmt.n(r.sockets)} / ${fmt.n(r.reauths)}`],
+    ['auth_ok answers (closed instead)', `${fmt.n(r.ok)} (${fmt.n(r.closed)})`],
+    ['time to the last answer', `${fmt.n(r.elapsed)} ms`],
+    ['event-loop delay p50 / p99 / max, idle second', `${f(r.idle.p50)} / ${f(r.idle.p99)} / ${f(r.idle.max)} ms`],
+    ['event-loop delay p50 / p99 / max, re-auth second', `${f(r.busy.p50)} / ${f(r.busy.p99)} / ${f(r.busy.max)} ms`],
+    ['server CPU per re-auth (verify, session check, reschedule, auth_ok)', `${f(r.cpuPer)} µs`],
+  ];
+  const text = `${plain(['re-auth under load', 'figure'], rows)}\n\nsession clock (bench/session-clock.bench.ts):\n${clock}`;
+  log(text);
+  const md2 = `## Re-auth and the session clock (Portcullis only)
+
+${md(['re-auth under load (bench/reauth.js)', 'figure'], rows)}
+
+The session clock alone (\`node --expose-gc -r ts-node/register/transpile-only bench/session-clock.bench.ts\`):
+
+\`\`\`
+${clock}
+\`\`\`
+`;
+  return { text, md: md2 };
+}
+
 async function main() {
   const started = Date.now();
   const ctx = { secret: crypto.randomBytes(36).toString('base64').slice(0, 48), issuer: 'portcullis', audience: 'portcullis-clients' };
@@ -228,8 +264,10 @@ async function main() {
   log('token verify:');
   const verify = await verifyBench();
   const t = buildTable(R, verify);
+  const reauth = await reauthBench(R);
   const elapsed = (Date.now() - started) / 1000;
   log(`\n${plain(t.head, t.rows)}\n\n${plain(t.vhead, t.vrows)}\n`);
+  if (reauth) log(reauth.text);
   for (const s of skipped) log(s);
   log(`done in ${elapsed.toFixed(0)} s`);
 
@@ -268,6 +306,7 @@ ${md(t.vhead, t.vrows)}
 
 "× base" is the figure divided by the baseline's. Status is for Portcullis against the issue's targets; "pending" means Portcullis was not measured.
 
+${reauth ? reauth.md : ''}
 ## Method
 
 - Connects/s: up to ${fmt.n(P.connects)} connections or ${P.connectMs / 1000} s per run, ${P.concurrency} in flight (closed loop); each opens, waits for \`ready\`, closes. Header auth = \`Authorization: Bearer\`; first-frame = \`{type:"auth",id,timestamp,payload:{token}}\` on a socket opened with no credential. Server CPU per connect = Δ(utime+stime) of the server process from /proc/<pid>/stat over the measured phase ÷ connects (includes the close).
