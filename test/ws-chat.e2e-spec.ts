@@ -204,6 +204,30 @@ describe('/ws/conversations/:conversationId (e2e)', () => {
     expect(chatSeqs(b).sort((x, y) => x - y)).toEqual(range(1, 6));
   });
 
+  it('delivers a message stored between ready and the end of a slow ownership check, and nothing to a socket that fails it', async () => {
+    const id = await newConversation();
+    const a = await ready(id, alice);
+    const conversations = t.app.get(ConversationsService);
+    const access = conversations.access.bind(conversations);
+    const spy = jest.spyOn(conversations, 'access').mockImplementation(async (c, u) => {
+      await new Promise((r) => setTimeout(r, 300));
+      return access(c, u);
+    });
+    try {
+      const b = connect(id, bob);
+      const intruder = connect(id, outsider);
+      await Promise.all([b.next('ready'), intruder.next('ready')]);
+      const sent = await post(a, 'during the check');
+      const got = await waitFor(b, (f) => f.type === 'chat_message' && f.payload.messageId === sent.payload.messageId);
+      expect(got.payload.content).toBe('during the check');
+      const closed = await intruder.closedWithin();
+      expect(closed.code).toBe(4003);
+      expect(intruder.frames.map((f) => f.type)).toEqual(['ready', 'error']);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
   it('closes 4003 for a non-member, after ready', async () => {
     const id = await newConversation();
     const c = connect(id, outsider);

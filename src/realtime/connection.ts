@@ -34,6 +34,8 @@ export class Connection {
   private protocolErrors: number[] = [];
   private readonly closeHooks: Array<(c: Connection) => void> = [];
   private frameSeq = 0;
+  private held: string[] | undefined;
+  private heldBytes = 0;
 
   constructor(
     readonly ws: WebSocket,
@@ -75,9 +77,32 @@ export class Connection {
    */
   sendSerialized(text: string): boolean {
     if (this.state !== 'open' || this.ws.readyState !== this.ws.OPEN) return false;
+    if (this.held) {
+      this.held.push(text);
+      this.heldBytes += text.length;
+      if (this.heldBytes > this.limits.maxBufferedBytes) this.onSlowConsumer(this);
+      return true;
+    }
     this.ws.send(text);
     if (this.ws.bufferedAmount > this.limits.maxBufferedBytes) this.onSlowConsumer(this);
     return true;
+  }
+
+  /**
+   * Subscribed but not yet authorized: fan-out frames wait here, so nothing
+   * committed after `ready` is missed, and nothing reaches the socket before
+   * its ownership check has passed.
+   */
+  hold(): void {
+    this.held = [];
+    this.heldBytes = 0;
+  }
+
+  /** The ownership check passed: deliver what waited, in order. */
+  release(): void {
+    const held = this.held;
+    this.held = undefined;
+    for (const text of held ?? []) this.sendSerialized(text);
   }
 
   /** The `error` frame first, then the close; later sends are dropped. */

@@ -17,6 +17,7 @@ import { parseClientFrame } from './frame-validation';
 import { HandshakeAuthenticator } from './handshake-authenticator';
 import { isOriginAllowed } from './origin-policy';
 import { RealtimeMetrics } from './realtime.metrics';
+import { rejectUpgrade, waitClosed, withTimeout } from './socket-utils';
 import { compileRoute, CompiledRoute, WsGateway } from './ws-gateway';
 
 /** Hooks the session lifecycle (clock, revocation) attaches to. */
@@ -202,6 +203,10 @@ export class RealtimeServer implements OnApplicationBootstrap, BeforeApplication
       detail: { method, endpoint: gateway.path, ...(auth.kind === 'service' ? { apiKeyId: auth.apiKeyId, service: auth.name } : {}) },
     });
     for (const l of this.lifecycle) l.authenticated(conn);
+    // Subscribed before `ready`, holding fan-out until the ownership check passes: a message
+    // stored just after `ready` is neither missed nor shown to a socket that fails the check.
+    conn.hold();
+    this.registry.attachResource(conn);
     conn.send('ready', {
       sessionId: conn.sessionId ?? null, userId: conn.userId ?? null,
       expiresAt: auth.kind === 'user' ? new Date(auth.expiresAt).toISOString() : null, resource: conn.resource,
@@ -212,8 +217,7 @@ export class RealtimeServer implements OnApplicationBootstrap, BeforeApplication
       return this.close(conn, closeFor(err), clientMessage(err, closeFor(err)));
     }
     if (!conn.isOpen) return;
-    this.registry.attachResource(conn);
-    // A revocation that landed while this socket was being checked found it in no index: check again now that it is indexed.
+    // A revocation that landed while this socket was being checked may have found it in no index: check again.
     if (this.revocations !== epoch) {
       try {
         await this.authenticator.recheck(conn.auth!);
@@ -223,6 +227,7 @@ export class RealtimeServer implements OnApplicationBootstrap, BeforeApplication
       }
       if (!conn.isOpen) return;
     }
+    conn.release();
     if (gateway.start) void this.guarded(conn, () => gateway.start!(conn));
   }
 
@@ -311,18 +316,4 @@ export class RealtimeServer implements OnApplicationBootstrap, BeforeApplication
       if (conn.ws.readyState === WebSocket.OPEN) conn.ws.ping();
     }
   }
-}
-
-function rejectUpgrade(socket: Duplex, status: number, text: string): void {
-  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${text.length}\r\n\r\n${text}`);
-}
-
-function waitClosed(ws: WebSocket): Promise<void> {
-  return ws.readyState === WebSocket.CLOSED ? Promise.resolve() : new Promise((resolve) => ws.once('close', () => resolve()));
-}
-
-async function withTimeout(p: Promise<unknown>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([p, new Promise((resolve) => { timer = setTimeout(resolve, ms); })]);
-  clearTimeout(timer);
 }
