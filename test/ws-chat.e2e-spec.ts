@@ -4,19 +4,9 @@ import { ConversationsService } from '../src/conversations/conversations.service
 import { createUser, TestUser } from './helpers/factories';
 import { startTestApp, TestApp } from './helpers/test-app';
 import { Frame, WsTestClient } from './helpers/ws-client';
+import { waitFrame as waitFor } from './helpers/ws-assertions';
 
 const auth = (u: TestUser) => ({ Authorization: `Bearer ${u.accessToken}` });
-
-/** Waits until the client has recorded a frame matching `pred` (any position), within `ms`. */
-async function waitFor(c: WsTestClient, pred: (f: Frame) => boolean, ms = 5000): Promise<Frame> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const hit = c.frames.find(pred);
-    if (hit) return hit;
-    if (Date.now() > deadline) throw new Error(`timed out; frames: ${c.types()}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 const chatSeqs = (c: WsTestClient) => c.frames.filter((f) => f.type === 'chat_message').map((f) => f.payload.seq as number);
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);

@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ADMIN_ENV, createUser, loginAdmin, TestUser } from './helpers/factories';
 import { startTestApp, TestApp } from './helpers/test-app';
 import { Frame, WsTestClient } from './helpers/ws-client';
+import { waitFrame as waitFor } from './helpers/ws-assertions';
 
 const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
 
@@ -267,16 +268,6 @@ describe('ping and heartbeat (e2e)', () => {
     expect((await waitFor(answering, (f) => f.type === 'pong' && f.refId === id)).refId).toBe(id);
   });
 });
-
-async function waitFor(c: WsTestClient, pred: (f: Frame) => boolean, ms = 5000): Promise<Frame> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const hit = c.frames.find(pred);
-    if (hit) return hit;
-    if (Date.now() > deadline) throw new Error(`timed out; frames: ${c.types()}`);
-    await sleep(5);
-  }
-}
 
 async function waitUntil(check: () => Promise<boolean>, ms = 5000): Promise<void> {
   const deadline = Date.now() + ms;
