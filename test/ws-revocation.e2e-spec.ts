@@ -47,7 +47,10 @@ describe('WebSocket revocation (e2e)', () => {
     }
   };
 
+  /** On PostgreSQL the database outlives a run: only this run's audit rows count. */
+  let startedAt: number;
   beforeAll(async () => {
+    startedAt = Date.now();
     t = await startTestApp({ ...ADMIN_ENV, REFLECTION_CHUNK_DELAY_MS: '300' });
     admin = (await loginAdmin(t)).accessToken;
     secrets.add(admin);
@@ -220,7 +223,8 @@ describe('WebSocket revocation (e2e)', () => {
 
   it('audits each revocation close with user, session and cause, never a token', async () => {
     const res = await t.http().get('/v1/admin/audit?type=ws_revoked&limit=1000').set(bearer(admin)).expect(200);
-    const rows = res.body as Array<{ userId: string | null; sessionId: string | null; reason: string; detail: { code: number } }>;
+    const rows = (res.body as Array<{ userId: string | null; sessionId: string | null; reason: string; detail: { code: number }; createdAt: string }>)
+      .filter((r) => Date.parse(r.createdAt) >= startedAt);
     expect(rows).toHaveLength(11);
     for (const r of rows.filter((x) => x.reason !== 'api_key_revoked')) {
       expect(r).toMatchObject({ userId: expect.any(String), sessionId: expect.any(String) });
