@@ -43,7 +43,9 @@ module.exports = {
       BENCH_PROBE_PORT: String(probePort),
     };
     for (const k of ['REDIS_URL', 'DATABASE_URL']) env[k] = undefined; // single instance, embedded SQLite
-    const child = spawnPinned(1, ['--expose-gc', '-r', path.join(__dirname, 'probe.js'), MAIN], { env, cwd: ROOT });
+    // BENCH_SERVER_NODE_ARGS: extra node flags for the server, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile a run.
+    const extra = (process.env.BENCH_SERVER_NODE_ARGS || '').split(' ').filter(Boolean);
+    const child = spawnPinned(1, [...extra, '--expose-gc', '-r', path.join(__dirname, 'probe.js'), MAIN], { env, cwd: ROOT });
     let log = '';
     const keep = (d) => { log = (log + d).slice(-4000); };
     child.stdout.on('data', keep); child.stderr.on('data', keep);
