@@ -101,6 +101,44 @@ describe('/ws/conversations/:conversationId (e2e)', () => {
     expect(b.frames.filter((f) => f.type === 'chat_message').map((f) => f.payload.content)).toEqual(range(0, 19).map((i) => `m${i}`));
   });
 
+  it('takes 60 messages sent without waiting (past the 16 in flight per socket): acks in send order, seq consecutive, a bad one in the middle refused alone', async () => {
+    const id = await newConversation();
+    const a = await ready(id, alice);
+    const b = await ready(id, bob);
+    const contents = Array.from({ length: 60 }, (_, i) => (i === 30 ? 'x'.repeat(4001) : `p${i}`));
+    const refIds = contents.map((content) => a.send('chat_message', { content }));
+    const error = await waitFor(a, (f) => f.type === 'error' && f.refId === refIds[30]);
+    expect(error.payload).toMatchObject({ code: 'BAD_REQUEST' });
+    const good = refIds.filter((_, i) => i !== 30);
+    await waitFor(a, (f) => f.type === 'ack' && f.refId === good[good.length - 1]);
+    const acks = a.frames.filter((f) => f.type === 'ack');
+    expect(acks.map((f) => f.refId)).toEqual(good);
+    expect(acks.map((f) => f.payload.seq)).toEqual(range(1, 59));
+    await waitFor(b, (f) => f.type === 'chat_message' && f.payload.seq === 59);
+    expect(b.frames.filter((f) => f.type === 'chat_message').map((f) => f.payload.content)).toEqual(contents.filter((_, i) => i !== 30));
+    expect((await history(id)).map((m) => m.content)).toEqual(contents.filter((_, i) => i !== 30));
+    // The sending socket sees its own messages too, each after its ack.
+    await waitFor(a, (f) => f.type === 'chat_message' && f.payload.seq === 59);
+    expect(chatSeqs(a)).toEqual(range(1, 59));
+    const at = (type: string, seq: number) => a.frames.findIndex((f) => f.type === type && f.payload.seq === seq);
+    for (const seq of [1, 30, 59]) expect(at('ack', seq)).toBeLessThan(at('chat_message', seq));
+    await expectAlive(a);
+  });
+
+  it('orders two sockets of one user posting at once by arrival, with no seq spent twice', async () => {
+    const id = await newConversation();
+    const [a1, a2] = [await ready(id, alice), await ready(id, alice)];
+    const sent = Array.from({ length: 30 }, (_, i) => (i % 2 ? a2 : a1).send('chat_message', { content: `t${i}` }));
+    await Promise.all(sent.map((r, i) => waitFor(i % 2 ? a2 : a1, (f) => f.type === 'ack' && f.refId === r)));
+    const seqs = [...a1.frames, ...a2.frames].filter((f) => f.type === 'ack').map((f) => f.payload.seq as number);
+    expect([...seqs].sort((x, y) => x - y)).toEqual(range(1, 30));
+    for (const c of [a1, a2]) {
+      const own = c.frames.filter((f) => f.type === 'ack').map((f) => f.payload.seq as number);
+      expect(own).toEqual([...own].sort((x, y) => x - y));
+    }
+    expect((await history(id)).map((m) => m.seq)).toEqual(range(1, 30));
+  });
+
   it('replays on resume {afterSeq} in order before live messages: no gap, no duplicate at the seam', async () => {
     const id = await newConversation();
     const a = await ready(id, alice);

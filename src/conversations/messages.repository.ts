@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, EntityManager, MoreThan, Repository } from 'typeorm';
+import { GroupCommitter } from '../database/group-commit';
 import { inTransaction, isUniqueViolation, nativeSql } from '../database/transactions';
 import { Message } from './conversation.entity';
 
@@ -20,10 +21,14 @@ export type AppendResult =
 /** Chat messages: the only place that queries them, and the one place a `seq` is handed out. */
 @Injectable()
 export class MessagesRepository {
+  private readonly writer: GroupCommitter<AppendInput, AppendResult>;
+
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     @InjectRepository(Message) private readonly messages: Repository<Message>,
-  ) {}
+  ) {
+    this.writer = new GroupCommitter(db, { step: (m, input) => this.appendIn(m, input), alone: (input) => this.appendAlone(input) });
+  }
 
   /**
    * Stores a message under the next `seq`, in one transaction: membership, the
@@ -36,8 +41,19 @@ export class MessagesRepository {
    * failure we expect is a unique violation on (conversation, author,
    * client_msg_id) when the same client id races in on PostgreSQL: the loser
    * rolls back (its seq bump with it) and answers with the winner's message.
+   *
+   * Messages are group-committed (see GroupCommitter): those that arrive while
+   * a commit is under way share the next transaction, in arrival order. The
+   * lane is the whole database on SQLite (it has one connection and queues
+   * every transaction anyway) and the conversation on PostgreSQL, where other
+   * conversations' writes go on in parallel. Calls made in order get their seq
+   * in that order: the queueing is synchronous.
    */
-  async append(input: AppendInput): Promise<AppendResult> {
+  append(input: AppendInput): Promise<AppendResult> {
+    return this.writer.submit(this.db.options.type === 'postgres' ? input.conversationId : '', input);
+  }
+
+  private async appendAlone(input: AppendInput): Promise<AppendResult> {
     try {
       return await inTransaction(this.db, (m) => this.appendIn(m, input));
     } catch (err) {
@@ -50,31 +66,48 @@ export class MessagesRepository {
 
   /**
    * Hand-written SQL: this runs once per chat message, and each statement is a
-   * round trip to the driver. One SELECT answers membership, existence and the
-   * idempotency check together; then the seq bump, its read-back and the insert.
+   * round trip to the driver (on SQLite, a hop to its worker thread). Three:
+   * one SELECT answers existence, membership and the idempotency check; the
+   * seq bump; the insert.
    */
   private async appendIn(m: EntityManager, input: AppendInput): Promise<AppendResult> {
     const { conversationId, authorId, clientMsgId, content } = input;
-    const [check] = await m.query(nativeSql(m, `SELECT
-        (SELECT COUNT(*) FROM conversations WHERE id = ?) AS conv,
-        (SELECT COUNT(*) FROM conversation_members WHERE conversation_id = ? AND user_id = ?) AS member,
-        (SELECT id FROM messages WHERE conversation_id = ? AND author_id = ? AND client_msg_id = ?) AS dup`),
-      [conversationId, conversationId, authorId, conversationId, authorId, clientMsgId]);
-    if (!Number(check.conv)) return { kind: 'missing' };
+    const [check] = await m.query(nativeSql(m, `SELECT c.last_seq AS last_seq,
+        (SELECT COUNT(*) FROM conversation_members WHERE conversation_id = c.id AND user_id = ?) AS member,
+        (SELECT id FROM messages WHERE conversation_id = c.id AND author_id = ? AND client_msg_id = ?) AS dup
+      FROM conversations c WHERE c.id = ?`),
+      [authorId, authorId, clientMsgId, conversationId]);
+    if (!check) return { kind: 'missing' };
     if (!Number(check.member)) return { kind: 'forbidden' };
     if (check.dup) return { kind: 'duplicate', message: (await m.findOneByOrFail(Message, { id: check.dup })) };
 
-    // The UPDATE takes the conversation's row lock on PostgreSQL (held to commit), so
-    // concurrent posters queue here and each reads back its own increment. Not
-    // UPDATE ... RETURNING: TypeORM's SQLite runner drops the rows of any statement
-    // that starts with "UPDATE ".
-    await m.query(nativeSql(m, 'UPDATE conversations SET last_seq = last_seq + 1 WHERE id = ?'), [conversationId]);
-    const [{ last_seq: lastSeq }] = await m.query(nativeSql(m, 'SELECT last_seq FROM conversations WHERE id = ?'), [conversationId]);
-    const message = m.create(Message, { conversationId, authorId, clientMsgId, content, seq: Number(lastSeq), createdAt: new Date() });
+    const seq = await this.nextSeq(m, conversationId, Number(check.last_seq));
+    const message = m.create(Message, { conversationId, authorId, clientMsgId, content, seq, createdAt: new Date() });
     const at = m.connection.options.type === 'postgres' ? message.createdAt : message.createdAt.toISOString().replace('T', ' ').replace('Z', '');
     await m.query(nativeSql(m, 'INSERT INTO messages (id, conversation_id, seq, author_id, client_msg_id, content, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
       [message.id, conversationId, message.seq, authorId, clientMsgId, content, at]);
     return { kind: 'stored', message };
+  }
+
+  /**
+   * Bumps the conversation's counter and answers the new seq.
+   *
+   * PostgreSQL: UPDATE ... RETURNING, whose row lock (held to commit) queues
+   * concurrent posters from every instance, each reading back its own
+   * increment. SQLite: the increment of what this transaction's SELECT read.
+   * Nothing in this process writes between the two (transactions run one at a
+   * time, see inTransaction), and a write by another process in between makes
+   * SQLite refuse this one (a WAL read snapshot cannot be upgraded once stale:
+   * SQLITE_BUSY), so a seq is never handed out twice. (Not RETURNING there:
+   * TypeORM's SQLite runner drops the rows of any statement starting "UPDATE ".)
+   */
+  private async nextSeq(m: EntityManager, conversationId: string, lastSeq: number): Promise<number> {
+    if (m.connection.options.type === 'postgres') {
+      const [rows] = await m.query('UPDATE conversations SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq', [conversationId]);
+      return Number(rows[0].last_seq);
+    }
+    await m.query('UPDATE conversations SET last_seq = last_seq + 1 WHERE id = ?', [conversationId]);
+    return lastSeq + 1;
   }
 
   findByClientId(conversationId: string, authorId: string, clientMsgId: string): Promise<Message | null> {

@@ -48,7 +48,7 @@ export class ChatDeliveryService {
   deliverLocal(message: MessageView): void {
     const subscribers = this.registry.subscribers('conversationId', message.conversationId);
     if (!subscribers) return;
-    const text = JSON.stringify({ type: 'chat_message', id: `m-${message.messageId}`, timestamp: new Date().toISOString(), payload: message });
+    const text = chatFrame(message);
     for (const conn of subscribers) {
       const held = this.resuming.get(conn);
       if (held) held.buffer.push(message);
@@ -84,6 +84,10 @@ export class ChatDeliveryService {
   }
 
   private send(conn: Connection, m: MessageView): void {
-    conn.sendSerialized(JSON.stringify({ type: 'chat_message', id: `m-${m.messageId}`, timestamp: new Date().toISOString(), payload: m }));
+    conn.sendSerialized(chatFrame(m));
   }
+}
+
+function chatFrame(m: MessageView): Buffer {
+  return Buffer.from(JSON.stringify({ type: 'chat_message', id: `m-${m.messageId}`, timestamp: new Date().toISOString(), payload: m }));
 }

@@ -29,6 +29,11 @@ export class ConversationsGateway implements WsGateway, OnModuleInit {
     if (access === 'forbidden') throw new ForbiddenError('Not a member of this conversation');
   }
 
+  /** Chat messages overlap: postMessage queues into the message writer at once, and acks follow that queue's order. */
+  overlaps(frame: ClientFrame): boolean {
+    return frame.type === 'chat_message';
+  }
+
   async handleFrame(conn: Connection, frame: ClientFrame): Promise<void> {
     const conversationId = conn.resource.conversationId;
     if (frame.type === 'chat_message') {

@@ -31,10 +31,12 @@ export class Connection {
   /** First-frame auth: the `auth` frame has arrived (the deadline no longer applies). */
   authFrameSeen = false;
   private chain: Promise<void> = Promise.resolve();
+  /** Work started by `overlap()` that has not finished, oldest first. */
+  private overlapping: Array<Promise<void>> = [];
   private protocolErrors: number[] = [];
   private readonly closeHooks: Array<(c: Connection) => void> = [];
   private frameSeq = 0;
-  private held: string[] | undefined;
+  private held: Buffer[] | undefined;
   private heldBytes = 0;
 
   constructor(
@@ -63,6 +65,28 @@ export class Connection {
     return this.chain;
   }
 
+  /**
+   * Starts `task` now and lets the frames behind it go on before it finishes,
+   * for work whose order is kept by what it queues into synchronously (chat
+   * messages: the message writer). At most `depth` run at once; past that the
+   * frame queue waits for the oldest, which is the socket's back-pressure.
+   * `task` must not reject.
+   */
+  async overlap(task: () => Promise<void>, depth: number): Promise<void> {
+    const done: Promise<void> = task().finally(() => {
+      const i = this.overlapping.indexOf(done);
+      if (i >= 0) this.overlapping.splice(i, 1);
+    });
+    this.overlapping.push(done);
+    while (this.overlapping.length >= depth) await this.overlapping[0];
+  }
+
+  /** Resolves once every frame received so far has been handled, overlapped work included. */
+  async idle(): Promise<void> {
+    await this.run(() => undefined);
+    while (this.overlapping.length) await this.overlapping[0];
+  }
+
   /** Sends one frame, unless the socket is closing. Returns false when nothing was sent. */
   send<K extends ServerFrameType>(type: K, payload: ServerFrames[K], refId?: string): boolean {
     if (this.state === 'closing' || this.state === 'closed' || this.ws.readyState !== this.ws.OPEN) return false;
@@ -72,18 +96,19 @@ export class Connection {
   }
 
   /**
-   * Sends a frame serialised once for many sockets (fan-out). Its id must be
-   * unique per frame, which a message id is.
+   * Sends a frame serialised once for many sockets (fan-out): UTF-8 encoded
+   * once too, as a Buffer sent as a text frame. Its id must be unique per
+   * frame, which a message id is.
    */
-  sendSerialized(text: string): boolean {
+  sendSerialized(data: Buffer): boolean {
     if (this.state !== 'open' || this.ws.readyState !== this.ws.OPEN) return false;
     if (this.held) {
-      this.held.push(text);
-      this.heldBytes += text.length;
+      this.held.push(data);
+      this.heldBytes += data.length;
       if (this.heldBytes > this.limits.maxBufferedBytes) this.onSlowConsumer(this);
       return true;
     }
-    this.ws.send(text);
+    this.ws.send(data, { binary: false });
     if (this.ws.bufferedAmount > this.limits.maxBufferedBytes) this.onSlowConsumer(this);
     return true;
   }
@@ -102,7 +127,7 @@ export class Connection {
   release(): void {
     const held = this.held;
     this.held = undefined;
-    for (const text of held ?? []) this.sendSerialized(text);
+    for (const data of held ?? []) this.sendSerialized(data);
   }
 
   /** The `error` frame first, then the close; later sends are dropped. */

@@ -20,6 +20,9 @@ import { RealtimeMetrics } from './realtime.metrics';
 import { rejectUpgrade, waitClosed, withTimeout } from './socket-utils';
 import { compileRoute, CompiledRoute, WsGateway } from './ws-gateway';
 
+/** Frames a gateway lets overlap (chat messages) in flight per socket before the socket's frame queue waits. */
+const OVERLAP_DEPTH = 16;
+
 /** Hooks the session lifecycle (clock, revocation) attaches to. */
 export interface ConnectionLifecycle {
   authenticated(conn: Connection): void;
@@ -85,7 +88,7 @@ export class RealtimeServer implements OnApplicationBootstrap, BeforeApplication
     this.draining = true;
     clearInterval(this.heartbeat);
     const conns = [...this.registry.values()];
-    await withTimeout(Promise.all(conns.map((c) => c.run(() => undefined))), this.config.app.shutdownTimeoutMs / 2);
+    await withTimeout(Promise.all(conns.map((c) => c.idle())), this.config.app.shutdownTimeoutMs / 2);
     for (const c of conns) this.close(c, CLOSE.SHUTTING_DOWN);
     await withTimeout(Promise.all(conns.map((c) => waitClosed(c.ws))), 2000);
     for (const c of conns) c.ws.terminate();
@@ -166,7 +169,8 @@ export class RealtimeServer implements OnApplicationBootstrap, BeforeApplication
       return;
     }
     if (frame.type === CLIENT_FRAME.AUTH) return this.reauthenticate(conn, gateway, frame.payload.token, frame.id);
-    return this.guarded(conn, () => gateway.handleFrame(conn, frame), frame.id);
+    const handle = () => this.guarded(conn, () => gateway.handleFrame(conn, frame), frame.id);
+    return gateway.overlaps?.(frame) ? conn.overlap(handle, OVERLAP_DEPTH) : handle();
   }
 
   /** With no handshake credential, the first frame must be `auth`. */

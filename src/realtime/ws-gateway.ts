@@ -16,6 +16,12 @@ export interface WsGateway {
   start?(conn: Connection): Promise<void> | void;
   /** A validated frame other than auth and ping. */
   handleFrame(conn: Connection, frame: ClientFrame): Promise<void> | void;
+  /**
+   * Frames whose handling may overlap the frames behind them (see
+   * Connection.overlap): handleFrame must then queue its work synchronously,
+   * before its first await, and answer in that queue's order.
+   */
+  overlaps?(frame: ClientFrame): boolean;
   handleBinary?(conn: Connection, data: Buffer): Promise<void> | void;
   onClose?(conn: Connection): void;
 }

@@ -1,0 +1,71 @@
+import { DataSource, EntityManager } from 'typeorm';
+import { inTransaction } from './transactions';
+
+interface Pending<I, R> {
+  item: I;
+  resolve: (result: R) => void;
+  reject: (err: unknown) => void;
+}
+
+export interface GroupCommitOptions<I, R> {
+  /** Does one item's work inside a transaction shared with the rest of its batch. */
+  step: (manager: EntityManager, item: I) => Promise<R>;
+  /** Does one item in a transaction of its own: a lone item, or each item again after its batch failed. */
+  alone: (item: I) => Promise<R>;
+  maxBatch?: number;
+}
+
+/**
+ * Group commit. Items of one lane are written strictly in the order they were
+ * submitted; those that arrive while the lane's transaction is running are
+ * committed together in the next one: one commit (one fsync) for all of them.
+ * A lone item is never made to wait for company. Each promise resolves only
+ * after the commit that holds its item.
+ *
+ * If a batch's transaction fails, nothing of it was committed and every item
+ * is tried again alone, so one bad item fails only itself.
+ */
+export class GroupCommitter<I, R> {
+  private readonly lanes = new Map<string, Array<Pending<I, R>>>();
+  private readonly maxBatch: number;
+
+  constructor(private readonly db: DataSource, private readonly options: GroupCommitOptions<I, R>) {
+    this.maxBatch = options.maxBatch ?? 64;
+  }
+
+  /** Queues `item` on `lane`. Synchronous up to the queueing, so calls made in order are written in order. */
+  submit(lane: string, item: I): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      let queue = this.lanes.get(lane);
+      const idle = !queue;
+      if (!queue) this.lanes.set(lane, (queue = []));
+      queue.push({ item, resolve, reject });
+      if (idle) void this.drain(lane, queue);
+    });
+  }
+
+  private async drain(lane: string, queue: Array<Pending<I, R>>): Promise<void> {
+    while (queue.length) await this.commit(queue.splice(0, this.maxBatch));
+    this.lanes.delete(lane);
+  }
+
+  private async commit(batch: Array<Pending<I, R>>): Promise<void> {
+    if (batch.length > 1) {
+      let results: R[] | undefined;
+      try {
+        results = await inTransaction(this.db, async (m) => {
+          const out: R[] = [];
+          for (const p of batch) out.push(await this.options.step(m, p.item));
+          return out;
+        });
+      } catch {
+        results = undefined; // rolled back as a whole: each item again, alone
+      }
+      if (results) {
+        batch.forEach((p, i) => p.resolve(results[i]));
+        return;
+      }
+    }
+    for (const p of batch) await this.options.alone(p.item).then(p.resolve, p.reject);
+  }
+}
