@@ -48,13 +48,13 @@ export class ChatDeliveryService {
   deliverLocal(message: MessageView): void {
     const subscribers = this.registry.subscribers('conversationId', message.conversationId);
     if (!subscribers) return;
-    const text = chatFrame(message);
+    const frame = chatFrame(message);
     for (const conn of subscribers) {
       const held = this.resuming.get(conn);
       if (held) held.buffer.push(message);
       else if (message.seq > (this.replayedThrough.get(conn) ?? 0)) {
         if (message.seq < (this.firstLive.get(conn) ?? Infinity)) this.firstLive.set(conn, message.seq);
-        conn.sendSerialized(text);
+        conn.sendSerialized(frame);
       }
     }
   }

@@ -14,6 +14,13 @@ export interface ConnectionLimits {
   maxProtocolErrors: number;
 }
 
+/** Hooks the session lifecycle (clock, revocation) attaches to. */
+export interface ConnectionLifecycle {
+  authenticated(conn: Connection): void;
+  reauthenticated(conn: Connection): void;
+  closed(conn: Connection): void;
+}
+
 /**
  * One socket and what we know of it. Frames are handled strictly in arrival
  * order through `run()`, so nothing a client sends is acted on before the

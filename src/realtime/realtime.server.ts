@@ -9,7 +9,7 @@ import { DomainError, UnauthenticatedError } from '../common/errors/domain-error
 import { WindowCounter } from '../common/util/window-counter';
 import { CLOSE, CloseSpec, ERROR } from './close-codes';
 import { clientMessage, closeFor } from './close-mapping';
-import { Connection } from './connection';
+import { Connection, ConnectionLifecycle } from './connection';
 import { ConnectionRegistry } from './connection-registry';
 import { extractCredential, selectProtocol } from './credentials';
 import { CLIENT_FRAME } from './frame-types';
@@ -17,18 +17,11 @@ import { parseClientFrame } from './frame-validation';
 import { HandshakeAuthenticator } from './handshake-authenticator';
 import { isOriginAllowed } from './origin-policy';
 import { RealtimeMetrics } from './realtime.metrics';
-import { rejectUpgrade, waitClosed, withTimeout } from './socket-utils';
+import { heartbeat, rejectUpgrade, waitClosed, withTimeout } from './socket-utils';
 import { compileRoute, CompiledRoute, WsGateway } from './ws-gateway';
 
 /** Frames a gateway lets overlap (chat messages) in flight per socket before the socket's frame queue waits. */
 const OVERLAP_DEPTH = 16;
-
-/** Hooks the session lifecycle (clock, revocation) attaches to. */
-export interface ConnectionLifecycle {
-  authenticated(conn: Connection): void;
-  reauthenticated(conn: Connection): void;
-  closed(conn: Connection): void;
-}
 
 /**
  * Our WebSocket adapter: it owns the upgrade (origin, capacity), the credential
@@ -80,7 +73,7 @@ export class RealtimeServer implements OnApplicationBootstrap, BeforeApplication
       handleProtocols: selectProtocol,
     });
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(req, socket, head));
-    if (ws.heartbeatMs > 0) this.heartbeat = setInterval(() => this.beat(), ws.heartbeatMs).unref();
+    if (ws.heartbeatMs > 0) this.heartbeat = setInterval(() => heartbeat(this.registry.values()), ws.heartbeatMs).unref();
   }
 
   /** SIGTERM: refuse new upgrades, let in-flight frames finish, then error + 1001 to every socket. */
@@ -307,17 +300,5 @@ export class RealtimeServer implements OnApplicationBootstrap, BeforeApplication
     this.metrics.live.dec({ endpoint: gateway.path });
     for (const l of this.lifecycle) l.closed(conn);
     gateway.onClose?.(conn);
-  }
-
-  /** Protocol ping; a socket that did not answer the previous one is terminated. */
-  private beat(): void {
-    for (const conn of this.registry.values()) {
-      if (!conn.alive) {
-        conn.ws.terminate();
-        continue;
-      }
-      conn.alive = false;
-      if (conn.ws.readyState === WebSocket.OPEN) conn.ws.ping();
-    }
   }
 }

@@ -3,10 +3,10 @@ import { AppConfig } from '../config/app-config';
 import { AuditService } from '../audit/audit.service';
 import { DomainEventMap, DomainEvents } from '../events/domain-events';
 import { CLOSE, CloseSpec } from './close-codes';
-import { Connection } from './connection';
+import { Connection, ConnectionLifecycle } from './connection';
 import { ConnectionRegistry } from './connection-registry';
 import { RealtimeMetrics } from './realtime.metrics';
-import { ConnectionLifecycle, RealtimeServer } from './realtime.server';
+import { RealtimeServer } from './realtime.server';
 import { SessionClock } from './session-clock';
 
 /**

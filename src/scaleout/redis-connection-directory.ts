@@ -1,8 +1,8 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import { Connection } from '../realtime/connection';
+import { Connection, ConnectionLifecycle } from '../realtime/connection';
 import { ConnectionDirectory, RemoteConnections } from '../realtime/connection-directory';
 import { ConnectionView, toView } from '../realtime/connection-registry';
-import { ConnectionLifecycle, RealtimeServer } from '../realtime/realtime.server';
+import { RealtimeServer } from '../realtime/realtime.server';
 import { RedisBus } from './redis-bus';
 
 /** The instance's keys outlive it by at most this long when it dies without cleaning up. */
