@@ -105,7 +105,19 @@ async function benchAll(live, ctx) {
   for (const auth of ['header', 'frame']) {
     await scenario(`connect_${auth}`, (k, s) => ({ scenario: 'connect', count: P.connects, maxMs: P.connectMs, concurrency: P.concurrency, auth, token: s.token, conversationId: s.conversationId }),
       plainRun((r) => `connect/${auth}: ${fmt.n(r.connectsPerSec)} /s, server ${fmt.n(r.serverCpuUs / r.ok, 1)} µs CPU/connect, loader CPU ${fmt.n(r.loaderCpuShare * 100)}%`),
-      (runs) => ({ perSec: median(runs.map((r) => r.connectsPerSec)), cpuUs: median(runs.map((r) => r.serverCpuUs / r.ok)), loaderShare: median(runs.map((r) => r.loaderCpuShare)) }));
+      (runs) => ({ perSec: median(runs.map((r) => r.connectsPerSec)), cpuUs: median(runs.map((r) => r.serverCpuUs / r.ok)), loaderShare: median(runs.map((r) => r.loaderCpuShare)), runs: runs.map((r) => r.connectsPerSec) }));
+  }
+  // A connect figure is only as good as its runs: flag wide spread, and runs that saturated neither process.
+  for (const [k, o] of Object.entries(out)) {
+    for (const auth of ['header', 'frame']) {
+      const c = o[`connect_${auth}`];
+      if (!c) continue;
+      const lo = Math.min(...c.runs); const hi = Math.max(...c.runs);
+      const serverShare = (c.cpuUs * c.perSec) / 1e6;
+      if (hi > 1.3 * lo || (c.loaderShare < 0.8 && serverShare < 0.8)) {
+        o.notes.push(`connects/s (${auth} auth) ran ${c.runs.map((x) => fmt.n(x)).join(' / ')} across runs; server CPU share ${fmt.n(serverShare * 100)}%, load generator ${fmt.n(c.loaderShare * 100)}%: limited outside both processes part of the time, so this row's ratios are weak — the CPU µs/connect row is the steadier comparison`);
+      }
+    }
   }
   if (out.baseline && out.baseline.connect_header) ctx.rate = Math.max(50, Math.round(out.baseline.connect_header.perSec / 2));
   if (ctx.rate) {
