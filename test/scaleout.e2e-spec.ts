@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { RedisBus } from '../src/scaleout/redis-bus';
 import { ADMIN_ENV, createUser, login, loginAdmin, TestUser } from './helpers/factories';
 import { startTestApp, TestApp } from './helpers/test-app';
-import { bearer, connectReady, expectAlive, expectServerClose, sleep, waitFrame } from './helpers/ws-assertions';
+import { bearer, connectReady, expectAlive, expectClosedBy, expectServerClose, sleep, waitFrame } from './helpers/ws-assertions';
 import { WsTestClient } from './helpers/ws-client';
 
 /**
@@ -58,15 +58,6 @@ describe('Scale-out on PostgreSQL + Redis (integration)', () => {
       const v = await probe();
       if (ok(v) || Date.now() > deadline) return v;
       await sleep(50);
-    }
-  };
-  /** Runs the trigger, then expects each socket closed with the code within one second of the trigger's start. */
-  const expectClosedBy = async (trigger: () => Promise<unknown>, closes: Array<[WsTestClient, number, string]>) => {
-    const start = Date.now();
-    await trigger();
-    for (const [c, code, error] of closes) {
-      await expectServerClose(c, code, error, Math.max(1, start + 1000 - Date.now()));
-      expect(c.closedAt! - start).toBeLessThan(1000);
     }
   };
   const keysOf = (pattern: string) => redis.keys(`${prefix}${pattern}`);

@@ -1,6 +1,6 @@
 import { ADMIN_ENV, createUser, login, loginAdmin, TestUser } from './helpers/factories';
 import { startTestApp, TestApp } from './helpers/test-app';
-import { bearer, connectReady, expectAlive, expectServerClose, metricValue, sleep, waitFrame } from './helpers/ws-assertions';
+import { bearer, connectReady, expectAlive, expectClosedBy, metricValue, sleep, waitFrame } from './helpers/ws-assertions';
 import { WsTestClient } from './helpers/ws-client';
 
 /**
@@ -37,15 +37,6 @@ describe('WebSocket revocation (e2e)', () => {
     return async () => { stop = true; await done; };
   };
 
-  /** Runs the trigger, then expects each socket closed with the code within one second of the trigger's start. */
-  const expectClosedBy = async (trigger: () => Promise<unknown>, closes: Array<[WsTestClient, number, string]>) => {
-    const start = Date.now();
-    await trigger();
-    for (const [c, code, error] of closes) {
-      await expectServerClose(c, code, error, Math.max(1, start + 1000 - Date.now()));
-      expect(c.closedAt! - start).toBeLessThan(1000);
-    }
-  };
 
   /** On PostgreSQL the database outlives a run: only this run's audit rows count. */
   let startedAt: number;

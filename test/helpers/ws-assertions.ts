@@ -31,6 +31,16 @@ export async function expectServerClose(c: WsTestClient, code: number, errorCode
   return closed;
 }
 
+/** Runs the trigger, then expects each socket closed with the code within one second of the trigger's start. */
+export async function expectClosedBy(trigger: () => Promise<unknown>, closes: Array<[WsTestClient, number, string]>): Promise<void> {
+  const start = Date.now();
+  await trigger();
+  for (const [c, code, error] of closes) {
+    await expectServerClose(c, code, error, Math.max(1, start + 1000 - Date.now()));
+    expect(c.closedAt! - start).toBeLessThan(1000);
+  }
+}
+
 /** Sleeps, for a test that must let time pass (expiry). */
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
