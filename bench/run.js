@@ -338,7 +338,7 @@ npm run build        # Portcullis is measured from dist/
 npm run bench        # ~10 min; BENCH_QUICK=1 for a ~2 min smoke run
 \`\`\`
 
-Options: \`BENCH_RUNS\` (default 3), \`BENCH_SERVERS\` (default \`baseline,socketio,portcullis\`; baseline must come first for the fixed-rate figure).
+Options: \`BENCH_RUNS\` (default 3), \`BENCH_SERVERS\` (default \`baseline,socketio,portcullis\`; baseline must come first for the fixed-rate figure). \`BENCH_SERVER_NODE_ARGS\` adds node flags to the Portcullis server, e.g. \`--cpu-prof --cpu-prof-dir=/tmp/prof\` to profile a run.
 `;
   fs.mkdirSync(path.join(ROOT, 'docs'), { recursive: true });
   fs.writeFileSync(path.join(ROOT, 'docs', 'benchmarks.md'), doc);
