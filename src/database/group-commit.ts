@@ -50,22 +50,21 @@ export class GroupCommitter<I, R> {
   }
 
   private async commit(batch: Array<Pending<I, R>>): Promise<void> {
-    if (batch.length > 1) {
-      let results: R[] | undefined;
-      try {
-        results = await inTransaction(this.db, async (m) => {
-          const out: R[] = [];
-          for (const p of batch) out.push(await this.options.step(m, p.item));
-          return out;
-        });
-      } catch {
-        results = undefined; // rolled back as a whole: each item again, alone
-      }
-      if (results) {
-        batch.forEach((p, i) => p.resolve(results[i]));
-        return;
-      }
-    }
+    const results = batch.length > 1 ? await this.together(batch) : undefined;
+    if (results) return batch.forEach((p, i) => p.resolve(results[i]));
     for (const p of batch) await this.options.alone(p.item).then(p.resolve, p.reject);
+  }
+
+  /** The whole batch in one transaction; undefined when it failed (and so rolled back as a whole). */
+  private async together(batch: Array<Pending<I, R>>): Promise<R[] | undefined> {
+    try {
+      return await inTransaction(this.db, async (m) => {
+        const out: R[] = [];
+        for (const p of batch) out.push(await this.options.step(m, p.item));
+        return out;
+      });
+    } catch {
+      return undefined;
+    }
   }
 }
