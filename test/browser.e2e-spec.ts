@@ -1,155 +1,176 @@
 /**
- * The browser client in examples/browser, driven in a real Chromium: the page
- * logs in over REST, opens a conversation socket with the token in
- * Sec-WebSocket-Protocol, gets `ready`, sends a message and gets its `ack`,
- * and answers `auth_required` with a refresh and `auth`. A page from an origin
- * outside WS_ALLOWED_ORIGINS is refused at the upgrade.
- *
- * The page is served by examples/browser/serve.js (which forwards /v1 to the API)
- * on its own port, so its WebSocket to the API is cross-origin and the Origin
- * policy is really in play: WS_ALLOWED_ORIGINS names that origin only.
+ * The /demo page (built on @portcullis/client's browser build, served by the
+ * service) driven in a real headless Chromium, as a person would use it: sign
+ * in, turn green, stream a reflection to its end, chat between two pages,
+ * stay green through re-auth with short-lived tokens, and turn red with the
+ * reason when an admin revokes the session. A page from a foreign origin is
+ * refused at the upgrade. Screenshots go to test-output/browser/.
  *
  * Needs Debian's Chromium at /usr/bin/chromium; without it this test FAILS
  * (it does not skip): `apt-get update && apt-get install -y chromium`.
  */
-import { existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { createServer, Server } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { Browser, BrowserContext, chromium, Page } from 'playwright-core';
-import { createUser, TestUser } from './helpers/factories';
-import { startStaticServer, StaticServer } from './helpers/static-server';
+import { ADMIN_ENV, createUser, loginAdmin, TestUser } from './helpers/factories';
+import { authAttempts, bearer } from './helpers/sdk-client';
 import { startTestApp, TestApp } from './helpers/test-app';
+import { WsTestClient } from './helpers/ws-client';
 
+const ROOT = join(__dirname, '..');
 const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-// Short-lived tokens so the page meets auth_required (and its token's expiry) within the test.
-const ACCESS_TTL_S = 4;
-const REAUTH_LEAD_MS = 2500;
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
+const SHOTS = join(ROOT, 'test-output', 'browser');
+// Short-lived tokens, so both pages meet auth_required (and their first token's expiry) within the test.
+const ENV = { ...ADMIN_ENV, JWT_ACCESS_TTL: '4s', WS_REAUTH_LEAD_MS: '2500', JWT_LEEWAY_S: '0', REFLECTION_CHUNK_DELAY_MS: '20' };
 
-interface ClientEvent { kind: string; payload?: any; refId?: string; code?: number; opened?: boolean; protocol?: string }
+jest.setTimeout(60_000);
 
-jest.setTimeout(20_000);
-
-describe('browser client (examples/browser) in Chromium', () => {
-  let t: TestApp | undefined;
-  let allowed: StaticServer | undefined;
-  let foreign: StaticServer | undefined;
+describe('the /demo page in Chromium', () => {
+  let t: TestApp;
   let browser: Browser | undefined;
-  let context: BrowserContext | undefined;
-  let launching: Promise<Browser> | undefined;
+  let context: BrowserContext;
+  let alice: TestUser;
+  let bob: TestUser;
+  let pageA: Page;
+  let pageB: Page;
   const pageErrors: string[] = [];
-  let user: TestUser;
-  let conversationId: string;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`Chromium is not installed at ${CHROMIUM}. Install it (CI does): apt-get update && apt-get install -y chromium`);
-    }
-    launching = chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
-    launching.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled
-    [allowed, foreign] = await Promise.all([startStaticServer(), startStaticServer()]);
-    t = await startTestApp({ WS_ALLOWED_ORIGINS: allowed.origin, JWT_ACCESS_TTL: `${ACCESS_TTL_S}s`, WS_REAUTH_LEAD_MS: String(REAUTH_LEAD_MS) });
-    allowed.proxyTo = foreign.proxyTo = t.baseUrl;
-
-    user = await createUser(t);
-    const conv = await t.http().post('/v1/conversations').set('Authorization', `Bearer ${user.accessToken}`).send({ title: 'from the browser' });
-    expect(conv.status).toBe(201);
-    conversationId = conv.body.id;
-
+    if (!existsSync(CHROMIUM)) throw new Error(`Chromium is not installed at ${CHROMIUM}. Install it (CI does): apt-get update && apt-get install -y chromium`);
+    // The page loads the SDK's browser build: build it from the sources under test.
+    execFileSync(process.execPath, [join(ROOT, 'packages', 'client', 'build.cjs')], { cwd: ROOT, stdio: 'pipe', timeout: 120_000 });
+    mkdirSync(SHOTS, { recursive: true });
+    const launching = chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+    launching.catch(() => undefined);
+    t = await startTestApp(ENV);
+    [alice, bob] = [await createUser(t), await createUser(t)];
     browser = await launching;
-    // A fresh, throw-away profile: no cookies or storage from anything else.
     context = await browser.newContext();
   });
 
   afterAll(async () => {
-    await (browser ?? (await launching?.catch(() => undefined)))?.close();
+    await browser?.close();
     await t?.close();
-    await Promise.all([allowed?.close(), foreign?.close()]);
   });
 
-  afterEach(() => {
-    expect(pageErrors.splice(0)).toEqual([]);
-  });
+  afterEach(() => expect(pageErrors.splice(0)).toEqual([]));
 
-  /** Opens the example page from `origin`, fills the form and presses "Log in and connect". */
-  async function openClient(origin: string): Promise<Page> {
-    const page = await context!.newPage();
-    page.on('pageerror', (err) => pageErrors.push(`${origin}: ${err.message}`));
-    await page.goto(`${origin}/?ws=${encodeURIComponent(t!.wsUrl)}`);
+  const shot = (page: Page, name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+
+  async function signIn(user: TestUser): Promise<Page> {
+    const page = await context.newPage();
+    page.on('pageerror', (err) => pageErrors.push(err.message));
+    await page.goto(`${t.baseUrl}/demo`);
     await page.fill('#email', user.email);
     await page.fill('#password', user.password);
-    await page.fill('#conversation', conversationId);
-    await page.click('#connect');
+    await page.click('#signin-button');
+    await page.waitForSelector('#app:not([hidden])');
     return page;
   }
 
-  const events = (page: Page): Promise<ClientEvent[]> => page.evaluate(() => (window as any).portcullis.events);
+  const light = (page: Page, colour: string, timeout = 10_000) => page.waitForSelector(`#status[data-light="${colour}"]`, { timeout });
+  /** What the page's clients saw, as "kind detail" lines. */
+  const seen = (page: Page) => page.evaluate(() => (window as any).demo.events.map((e: { kind: string; detail: string }) => `${e.kind} ${e.detail}`) as string[]);
+  const messages = (page: Page) => page.$$eval('#messages li', (lis) => lis.map((li) => li.lastChild?.textContent ?? ''));
+  const waitForMessage = (page: Page, text: string) =>
+    page.waitForFunction((x) => [...document.querySelectorAll('#messages li')].some((li) => li.lastChild?.textContent === x), text, { timeout: 10_000 });
 
-  /** Waits in the page for the n-th client event of a kind (1-based), and returns it. */
-  async function waitForEvent(page: Page, kind: string, nth = 1, timeout = 5000): Promise<ClientEvent> {
-    try {
-      await page.waitForFunction(([k, n]) => (window as any).portcullis.events.filter((e: any) => e.kind === k).length >= n, [kind, nth] as const, { timeout, polling: 50 });
-    } catch {
-      throw new Error(`no ${kind} #${nth} within ${timeout} ms; the page saw: ${(await events(page)).map((e) => e.kind).join(', ')}`);
-    }
-    return (await events(page)).filter((e) => e.kind === kind)[nth - 1];
-  }
-
-  async function originRefusals(): Promise<number> {
-    const res = await t!.http().get('/metrics');
-    const m = /portcullis_ws_auth_attempts_total\{method="origin",result="refused"\} (\d+)/.exec(res.text);
-    return m ? Number(m[1]) : 0;
-  }
-
-  it('logs in, connects with portcullis.v2, gets ready and acks, and re-authenticates on auth_required without dropping the socket', async () => {
-    const page = await openClient(allowed!.origin);
-
-    const ready = await waitForEvent(page, 'ready');
-    expect(ready.payload).toMatchObject({ userId: user.id, resource: { conversationId } });
-    // The server selected portcullis.v2, not the bearer.<token> entry.
-    expect(await page.evaluate(() => (window as any).portcullis.state.socket.protocol)).toBe('portcullis.v2');
-    expect((await waitForEvent(page, 'open')).protocol).toBe('portcullis.v2');
-    // ...and it authenticated by the subprotocol, not by a fallback such as the first frame.
-    expect((await t!.http().get('/metrics')).text).toMatch(/portcullis_ws_auth_attempts_total\{method="subprotocol",result="ok"\} [1-9]/);
-
-    await page.fill('#message', 'hello from Chromium');
-    await page.click('#send');
-    const ack = await waitForEvent(page, 'ack');
-    expect(ack.payload).toEqual({ refId: ack.refId, messageId: expect.any(String), seq: 1 });
-    expect(await page.evaluate(() => (window as any).portcullis.state.pending.size)).toBe(0);
-    // The ack means stored: REST history has it under the acked id and seq.
-    const history = await t!.http().get(`/v1/conversations/${conversationId}/messages`).set('Authorization', `Bearer ${user.accessToken}`);
-    expect(history.body).toEqual([expect.objectContaining({ messageId: ack.payload.messageId, seq: 1, content: 'hello from Chromium', authorId: user.id })]);
-
-    // The token is short-lived: the server prompts, the page refreshes over REST and sends `auth`.
-    const firstExpiry = Date.parse(ready.payload.expiresAt);
-    await waitForEvent(page, 'auth_required', 1, ACCESS_TTL_S * 1000);
-    await waitForEvent(page, 'refreshed');
-    const ok = await waitForEvent(page, 'auth_ok');
-    expect(Date.parse(ok.payload.expiresAt)).toBeGreaterThan(firstExpiry);
-
-    // Past the first token's expiry the same socket is still open and still works.
-    await page.waitForTimeout(Math.max(0, firstExpiry - Date.now()) + 500);
-    await page.fill('#message', 'still here');
-    await page.click('#send');
-    expect((await waitForEvent(page, 'ack', 2)).payload.seq).toBe(2);
-    const seen = await events(page);
-    expect(seen.filter((e) => e.kind === 'close')).toEqual([]);
-    expect(seen.filter((e) => e.kind === 'connecting')).toHaveLength(1);
-    await page.close();
+  it('signs in, creates a conversation and turns green', async () => {
+    pageA = await signIn(alice);
+    await pageA.fill('#conversation-title', 'demo chat');
+    await pageA.click('#conversation-form button[type="submit"]');
+    await light(pageA, 'green');
+    expect(await pageA.textContent('#status-text')).toBe('ready (ready)');
+    await shot(pageA, '1-signed-in-green');
   });
 
-  it('is refused at the upgrade when the page comes from an origin outside WS_ALLOWED_ORIGINS', async () => {
-    const refusedBefore = await originRefusals();
-    const page = await openClient(foreign!.origin);
+  it('streams a reflection on a new entry to its end', async () => {
+    await pageA.fill('#entry-title', 'A long day');
+    await pageA.fill('#entry-content', 'I was tired and anxious at work. The evening walk helped. I feel calm and grateful now.');
+    await pageA.click('#entry-form button[type="submit"]');
+    await pageA.waitForSelector('#reflect:not([disabled])');
+    const entryId = await pageA.evaluate(() => (window as any).demo.entryId as string);
+    const raw = WsTestClient.connect(`${t.wsUrl}/ws/reflections/${entryId}`, { headers: bearer(alice.accessToken) });
+    await raw.closed;
+    const expected = raw.frames.filter((f) => f.type === 'reflection_chunk').map((f) => f.payload.text).join('');
 
-    // REST through the page's own origin works; only the cross-origin socket is refused.
-    await waitForEvent(page, 'login');
-    const close = await waitForEvent(page, 'close');
-    expect(close).toMatchObject({ code: 1006, opened: false });
-    const seen = await events(page);
-    expect(seen.map((e) => e.kind)).not.toContain('open');
-    expect(seen.map((e) => e.kind)).not.toContain('ready');
-    // And it was the Origin check that refused it (HTTP 403 at the upgrade), not some other failure.
-    expect(await originRefusals()).toBeGreaterThan(refusedBefore);
-    await page.close();
+    await pageA.click('#reflect');
+    await pageA.waitForSelector('#reflection[data-done="true"]', { timeout: 15_000 });
+    expect(await pageA.textContent('#reflection')).toBe(expected);
+    expect(await pageA.textContent('#reflection-status')).toMatch(/^done \(\d+ chunks\)$/);
+    await shot(pageA, '2-reflection-done');
+  });
+
+  it('exchanges chat between two pages', async () => {
+    // By user id: the server on main takes `{userId}` only so far (the contract also names `{email}`).
+    await pageA.fill('#member-email', bob.id);
+    await pageA.click('#member-form button[type="submit"]');
+    await pageA.waitForFunction(() => (window as any).demo.events.some((e: { kind: string }) => e.kind.startsWith('member ')));
+    expect(await seen(pageA)).toContain(`member added ${bob.id}`);
+    pageB = await signIn(bob);
+    await pageB.click('#conversations button');
+    await light(pageB, 'green');
+
+    await pageA.fill('#chat-input', 'hello from page A');
+    await pageA.press('#chat-input', 'Enter');
+    await waitForMessage(pageB, 'hello from page A');
+    await pageB.fill('#chat-input', 'and hello back from B');
+    await pageB.click('#chat-send');
+    await waitForMessage(pageA, 'and hello back from B');
+    expect(await messages(pageA)).toEqual(['hello from page A', 'and hello back from B']);
+    expect(await messages(pageB)).toEqual(['hello from page A', 'and hello back from B']);
+    await shot(pageA, '3-chat-page-a');
+    await shot(pageB, '3-chat-page-b');
+  });
+
+  it('stays green through re-auth past its first token\'s expiry, on the same socket', async () => {
+    const firstExpiry = await pageA.evaluate(() => Date.parse((window as any).demo.chat.session.expiresAt));
+    await pageA.waitForFunction((at) => Number(document.getElementById('reauths')!.textContent) >= 1 && Date.now() > at + 500, firstExpiry, { timeout: 15_000, polling: 100 });
+    await pageA.fill('#chat-input', 'still here after re-auth');
+    await pageA.press('#chat-input', 'Enter');
+    await waitForMessage(pageB, 'still here after re-auth');
+    const kinds = await seen(pageA);
+    expect(kinds).toEqual(expect.arrayContaining([expect.stringMatching(/^auth_required /), expect.stringMatching(/^refreshed /), expect.stringMatching(/^auth_ok /)]));
+    // Re-auth happened in-band: the socket never went through reconnecting.
+    expect(kinds.filter((k) => k.startsWith('state reconnecting'))).toEqual([]);
+    expect(await pageA.getAttribute('#status', 'data-light')).toBe('green');
+    await shot(pageA, '4-after-reauth');
+  });
+
+  it('turns red with the reason after an admin revokes the session', async () => {
+    const sessionId = await pageA.evaluate(() => (window as any).demo.chat.session.sessionId as string);
+    const admin = await loginAdmin(t);
+    expect((await t.http().delete(`/v1/admin/sessions/${sessionId}`).set(bearer(admin.accessToken))).status).toBe(204);
+    await light(pageA, 'red');
+    expect(await pageA.textContent('#status-text')).toMatch(/SESSION_REVOKED/);
+    // The other page's session is untouched.
+    expect(await pageB.getAttribute('#status', 'data-light')).toBe('green');
+    await shot(pageA, '5-revoked-red');
+  });
+
+  it('is refused at the upgrade when the page comes from another origin', async () => {
+    const foreign: Server = createServer((_req, res) => res.writeHead(200, { 'Content-Type': 'text/html' }).end('<!doctype html><title>elsewhere</title>'));
+    await new Promise<void>((resolve) => foreign.listen(0, '127.0.0.1', resolve));
+    try {
+      const page = await context.newPage();
+      await page.goto(`http://127.0.0.1:${(foreign.address() as AddressInfo).port}/`);
+      const refusedBefore = await authAttempts(t, 'origin', 'refused');
+      const url = `${t.wsUrl}/ws/reflections/00000000-0000-4000-8000-000000000000`;
+      const result = await page.evaluate(([u, token]) => new Promise<{ opened: boolean; code: number }>((resolve) => {
+        let opened = false;
+        const ws = new WebSocket(u, ['portcullis.v2', `bearer.${token}`]);
+        ws.onopen = () => { opened = true; };
+        ws.onclose = (e) => resolve({ opened, code: e.code });
+      }), [url, bob.accessToken] as const);
+      expect(result).toEqual({ opened: false, code: 1006 });
+      expect(await authAttempts(t, 'origin', 'refused')).toBe(refusedBefore + 1);
+      await page.close();
+    } finally {
+      await new Promise((resolve) => foreign.close(resolve));
+    }
   });
 });

@@ -11,6 +11,8 @@ export class AppConfig {
   readonly ws: { tokenHeader: string; authTimeoutMs: number; authMethods: ReadonlySet<AuthMethod>; allowQueryToken: boolean; allowedOrigins: string[]; requireOrigin: boolean; reauthLeadMs: number; heartbeatMs: number; maxProtocolErrors: number; maxPayloadBytes: number; maxBufferedBytes: number; maxConnections: number; maxConnectionsPerUser: number; maxUnauthenticated: number; authFailuresPerMinute: number; serviceToken?: string; reflectionChunkDelayMs: number };
   readonly database: { type: 'sqlite' | 'postgres'; sqlitePath: string; sqliteSynchronous: 'full' | 'normal'; url?: string };
   readonly redis: { url?: string; keyPrefix: string };
+  /** The /demo page (src/demo): on unless production, or as DEMO_ENABLED says. */
+  readonly demo: { enabled: boolean };
 
   constructor(env: EnvironmentVariables) {
     this.app = {
@@ -39,6 +41,7 @@ export class AppConfig {
     };
     this.database = { type: env.DB_TYPE, sqlitePath: env.SQLITE_PATH, sqliteSynchronous: env.SQLITE_SYNCHRONOUS, url: env.DATABASE_URL };
     this.redis = { url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX };
+    this.demo = { enabled: env.DEMO_ENABLED ?? env.NODE_ENV !== 'production' };
   }
 
   static fromEnvironment(raw: Record<string, string | undefined> = process.env): AppConfig {

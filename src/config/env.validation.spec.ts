@@ -71,4 +71,11 @@ describe('environment validation', () => {
     const message = problemsWith({ PORT: '70000', DB_TYPE: 'mysql', JWT_LEEWAY_S: '-1' });
     for (const name of ['PORT', 'DB_TYPE', 'JWT_LEEWAY_S']) expect(message).toContain(name);
   });
+
+  it('DEMO_ENABLED: unset means on outside production; a bad value is named', () => {
+    expect(new AppConfig(validateEnvironment({})).demo.enabled).toBe(true);
+    expect(new AppConfig(validateEnvironment({ NODE_ENV: 'production', JWT_SECRET: 'a-real-production-secret-of-sufficient-length' })).demo.enabled).toBe(false);
+    expect(new AppConfig(validateEnvironment({ DEMO_ENABLED: 'false' })).demo.enabled).toBe(false);
+    expect(problemsWith({ DEMO_ENABLED: 'maybe' })).toMatch(/DEMO_ENABLED/);
+  });
 });

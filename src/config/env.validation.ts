@@ -50,6 +50,8 @@ export class EnvironmentVariables {
   @Transform(toInt) @IsInt() @Min(1) LOGIN_RATE_LIMIT_PER_MINUTE = 30;
   @Transform(toInt) @IsInt() @Min(1) LOGIN_ACCOUNT_FAILURES_PER_MINUTE = 10;
   @IsOptional() @IsString() @MinLength(16, { message: 'METRICS_TOKEN must be at least 16 characters' }) METRICS_TOKEN?: string;
+  /** Unset: on outside production. */
+  @IsOptional() @Transform(toBool) @IsBoolean() DEMO_ENABLED?: boolean;
 
   @Matches(/^[a-z0-9-]+$/i, { message: 'WS_TOKEN_HEADER must be an HTTP header name' }) WS_TOKEN_HEADER = 'x-portcullis-token';
   @Transform(toInt) @IsInt() @Min(100) WS_AUTH_TIMEOUT_MS = 5000;
