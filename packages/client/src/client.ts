@@ -1,63 +1,50 @@
-import { backoffDelay, resolveBackoff, ResolvedBackoff } from './backoff.js';
-import { decideClose } from './close-policy.js';
+import { resolveBackoff } from './backoff.js';
+import { ConnectionLoop, LoopHost } from './connection-loop.js';
 import { browserCrossTab } from './cross-tab.js';
 import { Emitter } from './emitter.js';
-import { ClientClosedError, errorForClose, FrameRejectedError, PortcullisError, RetriesExhaustedError } from './errors.js';
-import { InboundFrame, makeFrame, parseFrame } from './frames.js';
-import { OutFrame, Outbox } from './outbox.js';
-import { CLOSE, CLOSED_BY_ADMIN, ServerFrames } from './protocol.generated.js';
+import { ClientClosedError, FrameRejectedError, PortcullisError } from './errors.js';
+import { InboundFrame, makeFrame } from './frames.js';
+import { Outbox } from './outbox.js';
+import { CLOSE, ServerFrames } from './protocol.generated.js';
 import { SeqOrder } from './seq-order.js';
-import { ConcreteAuthMode, defaultGetTicket, initialMode, openSocket } from './socket-factory.js';
+import { defaultGetTicket, initialMode } from './socket-factory.js';
 import { TokenManager } from './tokens.js';
-import type { Ack, ClientEvents, ClientOptions, ClientState, Logger, StateChange, WebSocketConstructor, WebSocketLike } from './types.js';
-
-type ErrorPayload = ServerFrames['error'];
-const OPEN = 1;
+import type { Ack, ClientEvents, ClientOptions, ClientState, CloseInfo, Logger, StateChange, WebSocketConstructor } from './types.js';
 
 /**
  * One authenticated socket to one Portcullis endpoint, kept alive: it never
  * opens a socket without a token, answers `auth_required` in-band, follows
  * the server's close-code table (reconnect, refresh, or stop with a typed
  * error), queues frames until `ready`, and resumes chat without gaps or
- * duplicates.
+ * duplicates. The socket's life itself is ConnectionLoop's; this class is
+ * the API and what frames mean.
  */
 export class PortcullisClient {
   private current: ClientState = 'idle';
   private failure: PortcullisError | undefined;
+  private readyInfo: ServerFrames['ready'] | undefined;
   private readonly events: Emitter<ClientEvents>;
-  private readonly tokens: TokenManager;
   private readonly outbox = new Outbox();
   private readonly chatOrder: SeqOrder<ServerFrames['chat_message']>;
+  // Reflection chunks count from 1 on every stream: after a reconnect the replayed start is dropped.
   private readonly chunkOrder = new SeqOrder<ServerFrames['reflection_chunk']>(0);
-  private readonly WS: WebSocketConstructor;
-  private readonly backoff: ResolvedBackoff;
   private readonly log: Logger;
-  private readonly getTicket: (token: string) => Promise<string | null>;
-  private mode: ConcreteAuthMode;
-  private socket: WebSocketLike | undefined;
-  /** The token the live socket authenticated with (never logged). */
-  private socketToken: string | undefined;
-  /** Bumped by every attempt and every close: callbacks of an older socket or timer see a stale value and do nothing. */
-  private generation = 0;
-  private failedAttempts = 0;
-  private authTimeoutsInARow = 0;
-  private refreshedSinceReady = false;
-  private timer: ReturnType<typeof setTimeout> | undefined;
-  private closeError: ErrorPayload | undefined;
-  private readyInfo: ServerFrames['ready'] | undefined;
+  private readonly loop: ConnectionLoop;
 
-  constructor(private readonly options: ClientOptions) {
+  constructor(options: ClientOptions) {
     const WS = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
     if (!WS) throw new TypeError('PortcullisClient: no WebSocket here; pass one, e.g. { WebSocket } from the "ws" package');
-    this.WS = WS;
     this.log = options.logger ?? {};
     this.events = new Emitter((err) => this.log.error?.('a listener threw', { error: String(err) }));
-    this.backoff = resolveBackoff(options.backoff);
-    this.mode = initialMode(options.auth ?? 'auto');
-    this.getTicket = options.getTicket ?? defaultGetTicket(options.url);
     this.chatOrder = new SeqOrder(options.afterSeq ?? 0);
+    const auth = options.auth ?? 'auto';
     const crossTab = options.crossTabRefresh === false ? null : browserCrossTab();
-    this.tokens = new TokenManager(options.getToken, options.refreshToken, crossTab);
+    this.loop = new ConnectionLoop(this.host(), {
+      WS, url: options.url, auth, initialMode: initialMode(auth), log: this.log,
+      tokens: new TokenManager(options.getToken, options.refreshToken, crossTab),
+      getTicket: options.getTicket ?? defaultGetTicket(options.url),
+      backoff: resolveBackoff(options.backoff),
+    });
   }
 
   get state(): ClientState {
@@ -90,15 +77,13 @@ export class PortcullisClient {
   connect(): void {
     if (this.current !== 'idle' && this.current !== 'closed') return;
     this.failure = undefined;
-    this.failedAttempts = 0;
-    this.refreshedSinceReady = false;
-    void this.attempt('connect');
+    this.loop.start('connect');
   }
 
   close(): void {
     if (this.current === 'closed') return;
-    this.shutDown(new ClientClosedError('CLIENT_CLOSED', 'the client was closed'));
-    this.setState('closed', { reason: 'client closed' });
+    this.loop.stop();
+    this.stopped(new ClientClosedError('CLIENT_CLOSED', 'the client was closed'), undefined, 'client closed');
   }
 
   /** Sends a frame now if ready, else after `ready`, in order. Never throws; returns the frame id. */
@@ -110,7 +95,7 @@ export class PortcullisClient {
     }
     const frame = makeFrame(type, payload);
     if (this.current === 'closed') this.log.warn?.('frame dropped: the client is closed', { type });
-    else if (this.canWrite()) this.write(frame);
+    else if (this.canWrite()) this.loop.write(frame);
     else this.outbox.add(frame);
     return frame.id;
   }
@@ -125,11 +110,7 @@ export class PortcullisClient {
    * Waiting: connect now. Ready: re-authenticate in-band. No token any more: close the socket and wait.
    */
   tokenChanged(): void {
-    if ((this.current === 'waiting_for_token' || this.current === 'reconnecting') && this.timer !== undefined) {
-      void this.attempt('token changed');
-    } else if (this.current === 'ready' || this.current === 'reauthenticating') {
-      void this.reauthenticate('token changed', false);
-    }
+    this.loop.tokenChanged();
   }
 
   private post(payload: unknown): { id: string; acked: Promise<Ack> } {
@@ -138,65 +119,27 @@ export class PortcullisClient {
       if (this.current === 'closed') return reject(new ClientClosedError('CLIENT_CLOSED', 'the client is closed'));
       if (!this.canWrite()) return this.outbox.add(frame, { resolve, reject });
       this.outbox.track(frame, { resolve, reject });
-      this.write(frame);
+      this.loop.write(frame);
     });
     return { id: frame.id, acked };
   }
 
-  private async attempt(reason: string): Promise<void> {
-    const gen = this.bump();
-    let token: string | null;
-    try {
-      token = await this.tokens.current();
-    } catch (err) {
-      this.log.warn?.('getToken threw', { error: String(err) });
-      if (gen === this.generation) this.retryLater('getToken failed');
-      return;
-    }
-    if (gen !== this.generation) return;
-    if (!token) return this.waitForToken();
-    this.setState('connecting', { reason });
-    const credential = this.mode === 'ticket' ? await this.ticketFor(token, gen) : token;
-    if (credential === undefined || gen !== this.generation) return;
-    this.socketToken = token;
-    try {
-      this.socket = openSocket(this.WS, this.options.url, this.mode, credential);
-    } catch (err) {
-      return this.fail(new PortcullisError('CANNOT_OPEN', `cannot open ${this.options.url}: ${String(err)}`));
-    }
-    this.wire(this.socket, gen, token);
+  private canWrite(): boolean {
+    return (this.current === 'ready' || this.current === 'reauthenticating') && this.loop.writable;
   }
 
-  /** A single-use ticket for `token`; undefined when this attempt ended (refused, failed, or superseded). */
-  private async ticketFor(token: string, gen: number): Promise<string | undefined> {
-    try {
-      const ticket = await this.getTicket(token);
-      if (gen !== this.generation) return undefined;
-      if (ticket) return ticket;
-      this.socketToken = token;
-      void this.refreshThenReconnect(CLOSE.UNAUTHENTICATED.code, { code: CLOSE.UNAUTHENTICATED.error, message: 'ticket refused' });
-    } catch (err) {
-      this.log.warn?.('getTicket failed', { error: String(err) });
-      if (gen === this.generation) this.retryLater('getTicket failed');
-    }
-    return undefined;
-  }
-
-  private wire(socket: WebSocketLike, gen: number, token: string): void {
-    socket.onopen = () => {
-      if (gen !== this.generation) return;
-      this.setState('authenticating', { reason: `socket open (${this.mode})` });
-      if (this.mode === 'message') socket.send(JSON.stringify(makeFrame('auth', { token })));
+  private host(): LoopHost {
+    const self = this;
+    return {
+      get state() {
+        return self.current;
+      },
+      setState: (state, change) => this.setState(state, change),
+      onFrame: (frame) => this.onFrame(frame),
+      onClose: (info: CloseInfo) => this.events.emit('close', info),
+      onRefreshed: (token) => this.events.emit('refreshed', { token }),
+      onStopped: (error, reason, closeCode) => this.stopped(error, closeCode, reason),
     };
-    socket.onmessage = (event: { data: unknown }) => {
-      const frame = gen === this.generation ? parseFrame(event.data) : null;
-      if (frame) this.onFrame(frame);
-    };
-    socket.onclose = (event: { code: number; reason?: string }) => {
-      if (gen === this.generation) this.onClosed(event.code, String(event.reason ?? ''));
-    };
-    // An error is always followed by a close, which decides what happens.
-    socket.onerror = () => undefined;
   }
 
   private onFrame(frame: InboundFrame): void {
@@ -206,7 +149,7 @@ export class PortcullisClient {
         return this.onReady(p);
       case 'auth_required':
         this.events.emit('auth_required', p);
-        return void this.reauthenticate('auth_required', true);
+        return void this.loop.reauthenticate('auth_required', true);
       case 'auth_ok':
         if (this.current === 'reauthenticating') this.setState('ready', { reason: 'reauthenticated' });
         return this.events.emit('auth_ok', p);
@@ -228,20 +171,17 @@ export class PortcullisClient {
 
   private onReady(payload: ServerFrames['ready']): void {
     this.readyInfo = payload;
-    this.failedAttempts = 0;
-    this.authTimeoutsInARow = 0;
-    this.refreshedSinceReady = false;
-    this.tokens.setShareKey(payload.sessionId);
+    this.loop.ready(payload.sessionId);
     // Written before anyone hears of `ready`, so a listener's own sends come after the queue, not before it.
-    if (payload.resource?.conversationId !== undefined) this.write(makeFrame('resume', { afterSeq: this.chatOrder.mark ?? 0 }));
-    for (const frame of this.outbox.drain()) this.write(frame);
+    if (payload.resource?.conversationId !== undefined) this.loop.write(makeFrame('resume', { afterSeq: this.chatOrder.mark ?? 0 }));
+    for (const frame of this.outbox.drain()) this.loop.write(frame);
     this.setState('ready', { reason: 'ready' });
     this.events.emit('ready', payload);
   }
 
-  private onErrorFrame(payload: ErrorPayload, refId: string | undefined): void {
+  private onErrorFrame(payload: ServerFrames['error'], refId: string | undefined): void {
     if (payload.closeCode !== undefined) {
-      this.closeError = payload;
+      this.loop.noteCloseError(payload);
       // Before the server's change to a bare 1000, a finished stream sent error DONE first: not an error.
       if (payload.code === CLOSE.DONE.error) return;
     }
@@ -250,140 +190,11 @@ export class PortcullisClient {
     this.events.emit('error', payload);
   }
 
-  private onClosed(code: number, reason: string): void {
-    const err = this.closeError;
-    this.closeError = undefined;
-    this.socket = undefined;
-    this.events.emit('close', { code, reason, error: err?.code });
-    const decision = decideClose(code, err?.code);
-    const why = err?.code ?? decision.key ?? `close ${code}`;
-    this.log.debug?.('socket closed', { code, why, action: decision.action });
-    switch (decision.action) {
-      case 'done':
-        this.shutDown(new ClientClosedError('STREAM_DONE', 'the stream finished'));
-        return this.setState('closed', { reason: why, closeCode: code });
-      case 'stop':
-        return this.fail(errorForClose(code, err?.code, err?.message ?? reason, CLOSED_BY_ADMIN));
-      case 'refresh':
-        return void this.refreshThenReconnect(code, err);
-      case 'auth_now':
-        return this.authenticateAtOnce(code, why);
-      case 'backoff':
-        return this.retryLater(why, code);
-    }
-  }
-
-  /** 4001: one fresh token, then reconnect; a second 4001 before `ready` means the user must sign in again. */
-  private async refreshThenReconnect(code: number, err: Pick<ErrorPayload, 'code' | 'message'> | undefined): Promise<void> {
-    const why = err?.code ?? 'UNAUTHENTICATED';
-    const authError = () => errorForClose(code, err?.code ?? why, err?.message ?? 'authentication failed', CLOSED_BY_ADMIN);
-    if (this.refreshedSinceReady) return this.fail(authError());
-    const gen = this.bump();
-    this.setState('reconnecting', { reason: why, closeCode: code });
-    const outcome = await this.tokens.fresh(this.socketToken);
-    if (gen !== this.generation) return;
-    if (outcome.kind === 'no_token') return this.waitForToken();
-    if (outcome.kind === 'refused') return this.fail(authError());
-    if (outcome.kind === 'failed') {
-      this.log.warn?.('refreshToken failed', { error: String(outcome.error) });
-      return this.retryLater(why, code);
-    }
-    this.refreshedSinceReady = true;
-    this.events.emit('refreshed', { token: outcome.token });
-    void this.attempt('token refreshed');
-  }
-
-  /** 4008: the server waited for an `auth` frame. 'auto' switches to sending one; a repeat backs off. */
-  private authenticateAtOnce(code: number, why: string): void {
-    if (this.options.auth === undefined || this.options.auth === 'auto') {
-      if (this.mode !== 'message') this.log.warn?.('server wants the auth frame; switching auth to "message"', { from: this.mode });
-      this.mode = 'message';
-    }
-    if (++this.authTimeoutsInARow > 1) return this.retryLater(why, code);
-    void this.attempt(why);
-  }
-
-  /** Answers `auth_required` (fresh token) or a token change (the app's token) on the open socket. */
-  private async reauthenticate(reason: string, fresh: boolean): Promise<void> {
-    const socket = this.socket;
-    if (fresh && this.current === 'ready') this.setState('reauthenticating', { reason });
-    const outcome = fresh ? await this.tokens.fresh(this.socketToken) : await this.appToken();
-    if (socket !== this.socket || !socket) return;
-    if (outcome.kind === 'no_token') return this.signedOut(socket);
-    if (outcome.kind !== 'token') {
-      // The socket lives until its token expires; the 4001 then takes the close path (refresh, or stop).
-      this.log.warn?.('re-auth: no fresh token', { outcome: outcome.kind });
-      return;
-    }
-    if (!fresh && outcome.token === this.socketToken) return;
-    if (this.current === 'ready') this.setState('reauthenticating', { reason });
-    if (outcome.refreshed) this.events.emit('refreshed', { token: outcome.token });
-    this.socketToken = outcome.token;
-    this.write(makeFrame('auth', { token: outcome.token }));
-  }
-
-  private async appToken(): Promise<Awaited<ReturnType<TokenManager['fresh']>>> {
-    const token = await this.tokens.current().catch(() => null);
-    return token ? { kind: 'token', token, refreshed: false } : { kind: 'no_token' };
-  }
-
-  private signedOut(socket: WebSocketLike): void {
-    this.bump();
-    this.socket = undefined;
-    safeClose(socket, 1000, 'signed out');
-    this.waitForToken();
-  }
-
-  private waitForToken(): void {
-    const gen = this.bump();
-    const delay = backoffDelay(this.failedAttempts++, this.backoff);
-    this.setState('waiting_for_token', { reason: 'no token', retryInMs: delay });
-    this.timer = setTimeout(() => gen === this.generation && void this.attempt('token poll'), delay);
-  }
-
-  private retryLater(reason: string, closeCode?: number): void {
-    const gen = this.bump();
-    if (this.failedAttempts >= this.backoff.maxAttempts) {
-      return this.fail(new RetriesExhaustedError('RETRIES_EXHAUSTED', `gave up after ${this.failedAttempts} attempts (${reason})`, closeCode));
-    }
-    const delay = backoffDelay(this.failedAttempts++, this.backoff);
-    this.setState('reconnecting', { reason, closeCode, retryInMs: delay });
-    this.timer = setTimeout(() => gen === this.generation && void this.attempt(reason), delay);
-  }
-
-  private fail(error: PortcullisError): void {
-    this.shutDown(error);
-    this.failure = error;
-    this.setState('closed', { reason: error.code, error, closeCode: error.closeCode });
-  }
-
-  /** Stops everything in flight; pending chat messages reject with `error`. */
-  private shutDown(error: PortcullisError): void {
-    this.bump();
-    const socket = this.socket;
-    this.socket = undefined;
-    if (socket) safeClose(socket, 1000, 'client closed');
-    this.outbox.failAll(error);
-  }
-
-  /** Invalidates every callback and timer of the previous attempt. */
-  private bump(): number {
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timer = undefined;
-    return ++this.generation;
-  }
-
-  private canWrite(): boolean {
-    return (this.current === 'ready' || this.current === 'reauthenticating') && this.socket?.readyState === OPEN;
-  }
-
-  private write(frame: OutFrame): void {
-    try {
-      this.socket?.send(JSON.stringify(frame));
-    } catch (err) {
-      // The socket is going away; its close decides what happens, and unacked chat is resent after it.
-      this.log.debug?.('write failed', { type: frame.type, error: String(err) });
-    }
+  /** Closed for good: pending chat rejects with the cause (or "stream finished"). */
+  private stopped(error: PortcullisError | undefined, closeCode: number | undefined, reason: string): void {
+    this.outbox.failAll(error ?? new ClientClosedError('STREAM_DONE', 'the stream finished'));
+    this.failure = error instanceof ClientClosedError ? undefined : error;
+    this.setState('closed', { reason, closeCode, ...(this.failure ? { error: this.failure } : {}) });
   }
 
   private setState(state: ClientState, change: Omit<StateChange, 'state' | 'previous'>): void {
@@ -391,13 +202,5 @@ export class PortcullisClient {
     this.current = state;
     this.log.debug?.('state', { state, previous, reason: change.reason });
     this.events.emit('state', { state, previous, ...change });
-  }
-}
-
-function safeClose(socket: WebSocketLike, code: number, reason: string): void {
-  try {
-    socket.close(code, reason);
-  } catch {
-    // already closing
   }
 }
