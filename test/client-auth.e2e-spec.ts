@@ -3,7 +3,7 @@
  * queue before `ready`, no socket without a token, refresh on 4001, the stop
  * codes, and the 4008 fallback to the `auth` frame.
  */
-import { AuthenticationError, ClosedByAdminError, ForbiddenError, PortcullisClient } from '@portcullis/client';
+import { AuthenticationError, ClosedByAdminError, ForbiddenError, FrameRejectedError, PortcullisClient } from '@portcullis/client';
 import { ADMIN_ENV, createUser, loginAdmin, TestUser } from './helpers/factories';
 import { authAttempts, bearer, countingWebSocket, nthState, reach, restRefresher, sdkClient } from './helpers/sdk-client';
 import { startTestApp, TestApp } from './helpers/test-app';
@@ -68,6 +68,15 @@ describe('@portcullis/client in Node against the real server', () => {
     expect(history.body.map((m: { content: string }) => m.content)).toEqual(['one', 'two', 'three']);
     await new Promise<void>((resolve) => { const off = client.on('chat_message', () => seen.length === 3 && (off(), resolve())); if (seen.length === 3) resolve(); });
     expect(seen).toEqual(['one', 'two', 'three']);
+  });
+
+  it('rejects a chat message the server refuses with FrameRejectedError, and goes on', async () => {
+    const { client } = track(sdkClient(t, `/ws/conversations/${conversationId}`, { getToken: () => user.accessToken }));
+    client.connect();
+    await expect(client.chat('')).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    await expect(client.chat('x'.repeat(4001))).rejects.toBeInstanceOf(FrameRejectedError);
+    expect((await client.chat('fine')).seq).toBeGreaterThan(0);
+    expect(client.state).toBe('ready');
   });
 
   it('opens no socket while getToken returns null, and connects when told the token changed', async () => {

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { CLOSE_ACTIONS, decideClose } from './close-policy';
 import { AuthenticationError, ClosedByAdminError, errorForClose, ForbiddenError, FrameTooLargeError, NotFoundError, PolicyViolationError, UserInactiveError } from './errors';
 import { CLOSE, CLOSED_BY_ADMIN } from './protocol.generated';
@@ -40,5 +42,15 @@ describe('close policy', () => {
     expect(errorForClose(1009, undefined, '', CLOSED_BY_ADMIN)).toBeInstanceOf(FrameTooLargeError);
     expect(errorForClose(4001, 'SESSION_REVOKED', 'session revoked', CLOSED_BY_ADMIN)).toBeInstanceOf(AuthenticationError);
     expect(errorForClose(1001, CLOSED_BY_ADMIN, 'closed by an administrator', CLOSED_BY_ADMIN)).toBeInstanceOf(ClosedByAdminError);
+  });
+
+  it('docs/client.md describes each row as the client behaves', () => {
+    const doc = readFileSync(join(__dirname, '..', '..', '..', 'docs', 'client.md'), 'utf8');
+    const words: Record<string, RegExp> = { done: /closed`?, no error/, backoff: /jittered backoff/, stop: /^stops/, refresh: /fresh token once/, auth_now: /at once/ };
+    for (const [key, row] of Object.entries(CLOSE)) {
+      const line = doc.split('\n').find((l) => l.startsWith(`| ${row.code} |`) && l.includes(`\`${row.error}\``));
+      expect([key, line !== undefined]).toEqual([key, true]);
+      expect([key, line!.split('|')[3].trim()]).toEqual([key, expect.stringMatching(words[CLOSE_ACTIONS[key as keyof typeof CLOSE]])]);
+    }
   });
 });
