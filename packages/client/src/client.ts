@@ -7,7 +7,7 @@ import { InboundFrame, makeFrame } from './frames.js';
 import { Outbox } from './outbox.js';
 import { CLOSE, ServerFrames } from './protocol.generated.js';
 import { SeqOrder } from './seq-order.js';
-import { defaultGetTicket, initialMode } from './socket-factory.js';
+import { defaultGetTicket, initialMode, isBrowser } from './socket-factory.js';
 import { TokenManager } from './tokens.js';
 import type { Ack, ClientEvents, ClientOptions, ClientState, CloseInfo, Logger, StateChange, WebSocketConstructor } from './types.js';
 
@@ -38,6 +38,8 @@ export class PortcullisClient {
     this.events = new Emitter((err) => this.log.error?.('a listener threw', { error: String(err) }));
     this.chatOrder = new SeqOrder(options.afterSeq ?? 0);
     const auth = options.auth ?? 'auto';
+    // A page's WebSocket cannot carry headers: the server would see no credential and wait for an auth frame.
+    if (auth === 'header' && isBrowser()) this.log.warn?.("auth 'header' cannot work in a browser; use 'auto' or 'subprotocol'");
     const crossTab = options.crossTabRefresh === false ? null : browserCrossTab();
     this.loop = new ConnectionLoop(this.host(), {
       WS, url: options.url, auth, initialMode: initialMode(auth), log: this.log,
