@@ -80,6 +80,27 @@ describe('@portcullis/client re-authenticates in-band with short-lived tokens', 
     expect(path.slice(3)).toEqual(Array.from({ length: reauths }, () => ['reauthenticating', 'ready']).flat());
     client.close();
   });
+  it('retries a refresh that failed in passing before the token expires, and keeps the socket', async () => {
+    const user = await createUser(t);
+    const conv = (await t.http().post('/v1/conversations').set(bearer(user.accessToken)).send({ title: 'flaky refresh' })).body.id;
+    const refresher = restRefresher(t, user.refreshToken);
+    let failures = 0;
+    const { client } = sdkClient(t, `/ws/conversations/${conv}`, {
+      getToken: () => user.accessToken,
+      // The first call fails as a dropped network would (a throw, not a refusal).
+      refreshToken: async () => { if (failures++ === 0) throw new Error('offline'); return refresher.refresh(); },
+      backoff: { initialMs: 100, maxMs: 200 },
+    });
+    const closes: number[] = [];
+    client.on('close', (c) => closes.push(c.code));
+    client.connect();
+    await reach(client, 'ready');
+    await new Promise((resolve) => client.on('auth_ok', resolve));
+    expect(failures).toBe(2);
+    expect(closes).toEqual([]);
+    expect((await client.chat('after the retry')).seq).toBe(1);
+    client.close();
+  });
 });
 
 describe('@portcullis/client backs off while the instance is full (1013)', () => {

@@ -111,6 +111,8 @@ export class ConnectionLoop {
     if (outcome.kind !== 'token') {
       // The socket lives until its token expires; the 4001 then takes the close path (refresh, or stop).
       this.deps.log.warn?.('re-auth: no fresh token', { outcome: outcome.kind });
+      // A refresh that failed in passing (network) may work before the deadline: try again on this socket.
+      if (outcome.kind === 'failed' && fresh) setTimeout(() => socket === this.socket && void this.reauthenticate(reason, true), backoffDelay(1, this.deps.backoff));
       return;
     }
     if (!fresh && outcome.token === this.socketToken) return;
