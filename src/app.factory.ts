@@ -6,6 +6,7 @@ import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { AppConfig } from './config/app-config';
 import { HttpExceptionFilter } from './common/filters/http-exception.filter';
+import { PortcullisWsAdapter } from './realtime/nest/portcullis-ws.adapter';
 
 /**
  * Builds the application exactly as `npm start` runs it; e2e tests call this
@@ -17,6 +18,7 @@ export async function createApp(config: AppConfig, logDestination?: NodeJS.Writa
   app.set('trust proxy', 'loopback');
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, stopAtFirstError: false }));
   app.useGlobalFilters(new HttpExceptionFilter());
+  app.useWebSocketAdapter(new PortcullisWsAdapter(app));
   setUpOpenApi(app);
   return app;
 }

@@ -35,8 +35,10 @@ export class Connection {
   /** Resource ids from the path (entryId, conversationId). */
   resource: Record<string, string> = {};
   alive = true;
-  /** First-frame auth: the `auth` frame has arrived (the deadline no longer applies). */
-  authFrameSeen = false;
+  /** What the handshake guards learned for the gateway (e.g. the entry a reflection streams). */
+  readonly context: Record<string, unknown> = {};
+  /** Set while the handshake waits for a first-frame `auth`: the next frame goes here, not to a handler. */
+  firstFrame: ((data: Buffer, isBinary: boolean) => void) | undefined;
   private chain: Promise<void> = Promise.resolve();
   /** Work started by `overlap()` that has not finished, oldest first. */
   private overlapping: Array<Promise<void>> = [];
@@ -137,10 +139,13 @@ export class Connection {
     for (const data of held ?? []) this.sendSerialized(data);
   }
 
-  /** The `error` frame first, then the close; later sends are dropped. */
+  /**
+   * The `error` frame first, then the close; later sends are dropped. A stream
+   * that finished (DONE) has said so in its own last frame and gets no `error`.
+   */
   close(spec: CloseSpec, message: string = spec.reason): void {
     if (this.state === 'closing' || this.state === 'closed') return;
-    if (this.ws.readyState === this.ws.OPEN) this.write('error', { code: spec.error, message, closeCode: spec.code });
+    if (this.ws.readyState === this.ws.OPEN && spec.error !== 'DONE') this.write('error', { code: spec.error, message, closeCode: spec.code });
     this.state = 'closing';
     try {
       this.ws.close(spec.code, spec.reason);
