@@ -14,6 +14,11 @@ import { PortcullisWsAdapter } from './realtime/nest/portcullis-ws.adapter';
  */
 export async function createApp(config: AppConfig, logDestination?: NodeJS.WritableStream): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, logDestination), { bufferLogs: true, abortOnError: false });
+  return configureApp(app);
+}
+
+/** Everything createApp sets on the application; a testing module with extra modules is configured the same way. */
+export function configureApp(app: NestExpressApplication): NestExpressApplication {
   app.useLogger(app.get(Logger));
   app.set('trust proxy', 'loopback');
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, stopAtFirstError: false }));
