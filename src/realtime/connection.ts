@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { WebSocket } from 'ws';
 import { CloseSpec } from './close-codes';
 import { ServerFrames, ServerFrameType } from './frame-types';
+import type { WsTraffic } from './realtime.metrics';
 
 export type ConnectionAuth =
   | { kind: 'user'; userId: string; sessionId: string; role: 'user' | 'admin'; expiresAt: number }
@@ -54,6 +55,7 @@ export class Connection {
     readonly remoteAddress: string,
     private readonly limits: ConnectionLimits,
     private readonly onSlowConsumer: (c: Connection) => void,
+    private readonly traffic: WsTraffic = { framesIn: 0, bytesIn: 0, framesOut: 0, bytesOut: 0 },
   ) {}
 
   get userId(): string | undefined {
@@ -118,6 +120,8 @@ export class Connection {
       return true;
     }
     this.ws.send(data, { binary: false });
+    this.traffic.framesOut++;
+    this.traffic.bytesOut += data.length;
     if (this.ws.bufferedAmount > this.limits.maxBufferedBytes) this.onSlowConsumer(this);
     return true;
   }
@@ -177,6 +181,9 @@ export class Connection {
   private write(type: string, payload: unknown, refId?: string): void {
     const frame: Record<string, unknown> = { type, id: `s-${this.id.slice(0, 8)}-${++this.frameSeq}`, timestamp: new Date().toISOString(), payload };
     if (refId !== undefined) frame.refId = refId;
-    this.ws.send(JSON.stringify(frame));
+    const text = JSON.stringify(frame);
+    this.ws.send(text);
+    this.traffic.framesOut++;
+    this.traffic.bytesOut += Buffer.byteLength(text);
   }
 }

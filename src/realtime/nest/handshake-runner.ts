@@ -81,6 +81,7 @@ export class HandshakeRunner {
     conn.state = 'open';
     this.registry.authenticated(conn);
     this.metrics.authAttempts.inc({ method, result: 'ok' });
+    this.logger.log({ conn: conn.id, endpoint: conn.endpoint, method, userId: conn.userId, sessionId: conn.sessionId, ip: conn.remoteAddress }, 'ws authenticated');
     this.metrics.live.inc({ endpoint: conn.endpoint });
     this.audit.recordLater('ws_auth', {
       userId: conn.userId, sessionId: conn.sessionId, ip: conn.remoteAddress,
@@ -103,6 +104,7 @@ export class HandshakeRunner {
     this.metrics.authAttempts.inc({ method, result: reason });
     if (!(err instanceof DomainError) && !(err instanceof WsPolicyError)) this.logger.error({ err, conn: conn.id }, 'authentication error');
     if (spec.code === 4001 || spec.code === 4008) this.authFailures.hit(conn.remoteAddress);
+    this.logger.log({ conn: conn.id, endpoint: conn.endpoint, method, reason, code: spec.code, ip: conn.remoteAddress }, 'ws authentication failed');
     this.audit.recordLater('ws_auth_failed', { ip: conn.remoteAddress, reason, detail: { method, endpoint: conn.endpoint, code: spec.code } });
     this.closer.close(conn, spec, clientMessage(err, spec));
   }

@@ -90,12 +90,18 @@ export class PortcullisWsAdapter extends WsAdapter {
   }
 
   private get d(): Deps {
-    this.deps ??= {
+    this.deps ??= this.resolve();
+    return this.deps;
+  }
+
+  private resolve(): Deps {
+    const deps: Deps = {
       config: this.app.get(AppConfig), registry: this.app.get(ConnectionRegistry), closer: this.app.get(ConnectionCloser),
       runner: this.app.get(HandshakeRunner), metrics: this.app.get(RealtimeMetrics), filter: this.app.get(WsPolicyFilter),
       modules: this.app.get(ModulesContainer),
     };
-    return this.deps;
+    deps.metrics.unauthenticated = () => deps.registry.unauthenticatedCount;
+    return deps;
   }
 
   private listen(): void {
@@ -121,6 +127,7 @@ export class PortcullisWsAdapter extends WsAdapter {
     if (!endpoint?.gateway || !params) return rejectUpgrade(socket, 404, 'Not Found');
     if (!isOriginAllowed(req.headers.origin, req.headers.host, this.d.config.ws)) {
       this.d.metrics.authAttempts.inc({ method: 'origin', result: 'refused' });
+      this.log.log({ origin: req.headers.origin, ip: req.socket.remoteAddress, path: pathname }, 'ws upgrade refused: origin not allowed');
       return rejectUpgrade(socket, 403, 'Forbidden');
     }
     this.wss!.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, req, endpoint, params!));
@@ -130,10 +137,10 @@ export class PortcullisWsAdapter extends WsAdapter {
     const { config, registry, closer, runner } = this.d;
     const cfg = config.ws;
     const ip = req.socket.remoteAddress ?? 'unknown';
-    const conn = new Connection(ws, endpoint.path, ip, cfg, (c) => closer.close(c, CLOSE.SLOW_CONSUMER));
+    const conn = new Connection(ws, endpoint.path, ip, cfg, (c) => closer.close(c, CLOSE.SLOW_CONSUMER), this.d.metrics.traffic);
     conn.resource = params;
     registry.admit(conn);
-    ws.on('close', () => this.onClosed(conn));
+    ws.on('close', (code: number) => this.onClosed(conn, code));
     ws.on('error', (err) => this.log.debug({ err: err.message, conn: conn.id }, 'socket error'));
     ws.on('pong', () => { conn.alive = true; });
     ws.on('message', (data: Buffer, isBinary: boolean) => this.onMessage(conn, endpoint, data, isBinary));
@@ -157,6 +164,9 @@ export class PortcullisWsAdapter extends WsAdapter {
   }
 
   private onMessage(conn: Connection, endpoint: WsEndpoint, data: Buffer, isBinary: boolean): void {
+    const traffic = this.d.metrics.traffic;
+    traffic.framesIn++;
+    traffic.bytesIn += data.length;
     if (!conn.isOpen || this.draining) return;
     if (data.length > this.d.config.ws.maxPayloadBytes) return this.d.closer.close(conn, CLOSE.FRAME_TOO_LARGE);
     if (conn.firstFrame) return conn.firstFrame(data, isBinary);
@@ -201,8 +211,9 @@ export class PortcullisWsAdapter extends WsAdapter {
     }
   }
 
-  private onClosed(conn: Connection): void {
+  private onClosed(conn: Connection, code: number): void {
     const wasAuthenticated = conn.auth !== undefined;
+    this.log.debug({ conn: conn.id, code, userId: conn.userId, durationMs: Date.now() - conn.connectedAt.getTime() }, 'ws disconnected');
     this.slots.release(conn);
     conn.closed();
     this.d.registry.remove(conn);
@@ -213,6 +224,7 @@ export class PortcullisWsAdapter extends WsAdapter {
   private async drain(): Promise<void> {
     this.heartbeat?.stop();
     const conns = [...this.d.registry.values()];
+    this.log.log({ sockets: conns.length }, 'ws drain: finishing in-flight frames, then closing every socket 1001');
     await withTimeout(Promise.all(conns.map((c) => c.idle())), this.d.config.app.shutdownTimeoutMs / 2);
     for (const c of conns) this.d.closer.close(c, CLOSE.SHUTTING_DOWN);
     await withTimeout(Promise.all(conns.map((c) => waitClosed(c.ws))), 2000);
