@@ -25,7 +25,8 @@ const P = QUICK
 // each socket needs one fd in the loader and one in the server
 if (P.memSockets > FD_HARD - 500) P.memSockets = Math.max(1000, Math.floor((FD_HARD - 500) / 1000) * 1000);
 const ORDER = (process.env.BENCH_SERVERS || 'baseline,socketio,portcullis').split(',');
-const ADAPTERS = { baseline: refs.baseline, socketio: refs.socketio, portcullis };
+// BENCH_BEFORE_ROOT=<another checkout, built>: adds server `before` for an A/B of two Portcullis builds in one run.
+const ADAPTERS = { baseline: refs.baseline, socketio: refs.socketio, portcullis, ...(process.env.BENCH_BEFORE_ROOT ? { before: portcullis.at(process.env.BENCH_BEFORE_ROOT) } : {}) };
 const log = (...a) => console.log(...a);
 
 /** Runs one load-generator process on CPU 0; samples server CPU at its marks. */
@@ -145,7 +146,7 @@ async function benchAll(live, ctx) {
   for (const [subs, messages] of P.fan) {
     await scenario(`fan${subs}`, (k, s) => ({ scenario: 'fanout', subscribers: subs, messages, maxMs: P.fanMs, window: 4, bytes: 100, auth: 'header', ...s.fanout }),
       plainRun((r) => `fan-out 1→${subs}: p50 ${fmt.n(r.latencyMs && r.latencyMs.p50, 2)} ms p99 ${fmt.n(r.latencyMs && r.latencyMs.p99, 2)} ms, ${fmt.n(r.deliveredPerSec)} delivered/s, loader CPU ${fmt.n(r.loaderCpuShare * 100)}%`),
-      (runs) => ({ p50: median(runs.map((r) => r.latencyMs && r.latencyMs.p50)), p99: median(runs.map((r) => r.latencyMs && r.latencyMs.p99)), perSec: median(runs.map((r) => r.deliveredPerSec)), loaderShare: median(runs.map((r) => r.loaderCpuShare)) }));
+      (runs) => ({ p50: median(runs.map((r) => r.latencyMs && r.latencyMs.p50)), p99: median(runs.map((r) => r.latencyMs && r.latencyMs.p99)), perSec: median(runs.map((r) => r.deliveredPerSec)), loaderShare: median(runs.map((r) => r.loaderCpuShare)), cpuUsPerMsg: median(runs.map((r) => r.serverCpuUs / r.sent)) }));
   }
   return out;
 }
@@ -162,6 +163,21 @@ async function verifyBench() {
   }
   const k = (name) => median(runs.map((r) => r[name]));
   return { jwtKeyObject: k('jsonwebtoken_keyobject'), jwtString: k('jsonwebtoken_string_secret'), fastJwt: k('fast_jwt') };
+}
+
+/** Portcullis now against another build of it (BENCH_BEFORE_ROOT), same run, medians: the A/B a refactor is judged by. */
+function abTable(before, after) {
+  const get = (o, p) => p.split('.').reduce((a, k) => (a == null ? undefined : a[k]), o);
+  const rows = [
+    ['server CPU µs / connect, header', 'connect_header.cpuUs', 0], ['server CPU µs / connect, first-frame', 'connect_frame.cpuUs', 0],
+    ['server CPU µs / chat message (fan-out 1→100)', 'fan100.cpuUsPerMsg', 0], ['server CPU µs / chat message (fan-out 1→1000)', 'fan1000.cpuUsPerMsg', 0],
+    ['fan-out 1→100 delivered msg/s', 'fan100.perSec', 0], ['RSS KiB / idle socket', 'mem.rss', 2, 1024], ['heap KiB / idle socket', 'mem.heap', 2, 1024],
+    ['connect→ready p99 ms', 'rate.p99', 2],
+  ].map(([label, p, d, div = 1]) => {
+    const b = get(before, p); const a = get(after, p);
+    return [label, fmt.n(b / div, d), fmt.n(a / div, d), Number.isFinite(a / b) ? `${(a / b).toFixed(2)}×` : '—'];
+  });
+  return `A/B (before = BENCH_BEFORE_ROOT):\n${plain(['metric', 'before', 'after', 'after / before'], rows)}`;
 }
 
 function buildTable(R, verify) {
@@ -279,6 +295,7 @@ async function main() {
   const reauth = await reauthBench(R);
   const elapsed = (Date.now() - started) / 1000;
   log(`\n${plain(t.head, t.rows)}\n\n${plain(t.vhead, t.vrows)}\n`);
+  if (R.before && R.portcullis && !R.before.skipped && !R.portcullis.skipped) log(`${abTable(R.before, R.portcullis)}\n`);
   if (reauth) log(reauth.text);
   for (const s of skipped) log(s);
   log(`done in ${elapsed.toFixed(0)} s`);

@@ -8,7 +8,7 @@
  * Prints figures only; nothing here asserts on time.
  */
 import { performance } from 'node:perf_hooks';
-import { SessionClock } from '../src/realtime/session-clock';
+import { SessionClock } from '../src/realtime/session/session-clock';
 
 const N = 100_000;
 const SPREAD_MS = 15 * 60_000;

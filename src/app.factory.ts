@@ -6,6 +6,7 @@ import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { AppConfig } from './config/app-config';
 import { HttpExceptionFilter } from './common/filters/http-exception.filter';
+import { PortcullisWsAdapter } from './realtime/nest/portcullis-ws.adapter';
 
 /**
  * Builds the application exactly as `npm start` runs it; e2e tests call this
@@ -13,10 +14,16 @@ import { HttpExceptionFilter } from './common/filters/http-exception.filter';
  */
 export async function createApp(config: AppConfig, logDestination?: NodeJS.WritableStream): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, logDestination), { bufferLogs: true, abortOnError: false });
+  return configureApp(app);
+}
+
+/** Everything createApp sets on the application; a testing module with extra modules is configured the same way. */
+export function configureApp(app: NestExpressApplication): NestExpressApplication {
   app.useLogger(app.get(Logger));
   app.set('trust proxy', 'loopback');
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, stopAtFirstError: false }));
   app.useGlobalFilters(new HttpExceptionFilter());
+  app.useWebSocketAdapter(new PortcullisWsAdapter(app));
   setUpOpenApi(app);
   return app;
 }

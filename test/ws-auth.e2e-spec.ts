@@ -92,6 +92,21 @@ describe('WebSocket handshake and message authentication (e2e)', () => {
     expect(closed.error?.payload.code).toBe('AUTH_TIMEOUT');
   });
 
+  it.each([
+    ['missing', {}],
+    ['not a string', { token: 42 }],
+    ['empty', { token: '' }],
+    ['malformed', { token: 'not.a.jwt' }],
+  ])('closes 4001 (a bad credential, not a bad frame) when the first-frame auth token is %s', async (_, payload) => {
+    const c = WsTestClient.connect(url());
+    await c.opened;
+    c.send('auth', payload);
+    const closed = await c.closedWithin();
+    expect(closed.code).toBe(4001);
+    expect(closed.error?.payload).toMatchObject({ code: 'UNAUTHENTICATED', closeCode: 4001 });
+    expect(c.frames.map((f) => f.type)).toEqual(['error']);
+  });
+
   it('closes 1008 when the first frame is not auth', async () => {
     const c = WsTestClient.connect(url());
     await c.opened;

@@ -173,6 +173,13 @@ describe('WebSocket session lifecycle (e2e)', () => {
       await expectReauthClose(alice, other.accessToken, 'SESSION_REVOKED');
     });
 
+    it.each([['missing', {}], ['not a string', { token: 42 }]])('a token that is %s (a bad credential, not a bad frame)', async (_, payload) => {
+      const alice = await user();
+      const { c } = await connectReady(convUrl(await conversation(alice)), alice.accessToken);
+      c.send('auth', payload);
+      await expectServerClose(c, 4001, 'UNAUTHENTICATED');
+    });
+
     it('a malformed token', async () => {
       const alice = await user();
       await expectReauthClose(alice, 'not-a-token', 'UNAUTHENTICATED');

@@ -23,7 +23,7 @@ describe('/ws/reflections/:entryId (e2e)', () => {
   });
   afterAll(async () => { await t.close(); });
 
-  it('streams ready, chunks with seq 1..n in order, reflection_done {chunks:n}, then error DONE and close 1000', async () => {
+  it('streams ready, chunks with seq 1..n in order, reflection_done {chunks:n}, then close 1000 with no error frame (CONTRACT §3)', async () => {
     const entryId = await createEntry(t, alice);
     const c = connect(entryId, alice);
     const closed = await c.closedWithin();
@@ -32,13 +32,13 @@ describe('/ws/reflections/:entryId (e2e)', () => {
     const types = c.frames.map((f) => f.type);
     const chunks = c.frames.filter((f) => f.type === 'reflection_chunk');
     expect(chunks.length).toBeGreaterThan(1);
-    // Exactly: ready, n chunks, done, error. Nothing else, nothing out of place.
-    expect(types).toEqual(['ready', ...chunks.map(() => 'reflection_chunk'), 'reflection_done', 'error']);
+    // Exactly: ready, n chunks, done. A finished stream ends with its own last frame: no error frame.
+    expect(types).toEqual(['ready', ...chunks.map(() => 'reflection_chunk'), 'reflection_done']);
     expect(c.frames[0].payload).toMatchObject({ userId: alice.id, resource: { entryId } });
     expect(chunks.map((f) => f.payload.seq)).toEqual(chunks.map((_, i) => i + 1));
     for (const f of chunks) expect(typeof f.payload.text).toBe('string');
-    expect(c.frames[types.length - 2].payload).toEqual({ chunks: chunks.length });
-    expect(closed.error?.payload).toMatchObject({ code: 'DONE', closeCode: 1000 });
+    expect(c.frames[types.length - 1].payload).toEqual({ chunks: chunks.length });
+    expect(closed.error).toBeUndefined();
 
     const text = chunks.map((f) => f.payload.text).join('');
     expect(text).toContain('zephyrine');

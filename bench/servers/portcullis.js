@@ -12,7 +12,6 @@ const { spawnPinned, freePort, httpJson, sleep } = require('../lib/proc');
 const { wsDriver } = require('../load/drivers');
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const MAIN = path.join(ROOT, 'dist', 'src', 'main.js');
 
 class SkipError extends Error {}
 
@@ -21,13 +20,16 @@ function randomChars(n) {
   return Array.from(crypto.randomBytes(n), (b) => abc[b % abc.length]).join('');
 }
 
-module.exports = {
-  key: 'portcullis', label: 'Portcullis', SkipError,
+/** The adapter for the build in `root` (this checkout; or, for an A/B, another one: BENCH_BEFORE_ROOT). */
+const makePortcullis = (root, key, label) => ({
+  key, label, SkipError,
   available() {
+    const MAIN = path.join(root, 'dist', 'src', 'main.js');
     if (!fs.existsSync(MAIN)) return { ok: false, reason: `${path.relative(ROOT, MAIN)} not found (run \`npm run build\` once the WebSocket gateways have landed)` };
     return { ok: true };
   },
   async start(ctx) {
+    const MAIN = path.join(root, 'dist', 'src', 'main.js');
     const port = await freePort();
     const probePort = await freePort();
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'portcullis-bench-'));
@@ -45,7 +47,7 @@ module.exports = {
     for (const k of ['REDIS_URL', 'DATABASE_URL']) env[k] = undefined; // single instance, embedded SQLite
     // BENCH_SERVER_NODE_ARGS: extra node flags for the server, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile a run.
     const extra = (process.env.BENCH_SERVER_NODE_ARGS || '').split(' ').filter(Boolean);
-    const child = spawnPinned(1, [...extra, '--expose-gc', '-r', path.join(__dirname, 'probe.js'), MAIN], { env, cwd: ROOT });
+    const child = spawnPinned(1, [...extra, '--expose-gc', '-r', path.join(__dirname, 'probe.js'), MAIN], { env, cwd: root });
     let log = '';
     const keep = (d) => { log = (log + d).slice(-4000); };
     child.stdout.on('data', keep); child.stderr.on('data', keep);
@@ -116,4 +118,7 @@ module.exports = {
       throw e;
     }
   },
-};
+});
+
+module.exports = makePortcullis(ROOT, 'portcullis', 'Portcullis');
+module.exports.at = (root) => makePortcullis(path.resolve(root), 'before', `Portcullis before (${root})`);

@@ -10,12 +10,15 @@ import { AuthService } from './auth.service';
 import { BearerAuthGuard } from './guards/bearer-auth.guard';
 import { RolesGuard } from './guards/roles.guard';
 import { TokenService } from './token.service';
+import { JwtModule } from '@nestjs/jwt';
+import { jwtModuleOptions } from './jwt-options';
 
 @Global()
 @Module({
   imports: [
     UsersModule,
     SessionsModule,
+    JwtModule.registerAsync({ inject: [AppConfig], useFactory: (config: AppConfig) => jwtModuleOptions(config) }),
     // Applied to login only (per client address); per-account failures are counted in AuthService.
     ThrottlerModule.forRootAsync({
       inject: [AppConfig],

@@ -2,6 +2,8 @@ import { generateKeyPairSync } from 'node:crypto';
 import * as jwt from 'jsonwebtoken';
 import { AppConfig } from '../config/app-config';
 import { UnauthenticatedError } from '../common/errors/domain-errors';
+import { JwtService } from '@nestjs/jwt';
+import { jwtModuleOptions } from './jwt-options';
 import { TokenService } from './token.service';
 
 const SECRET = 'unit-test-secret-that-is-long-enough-0123456789';
@@ -9,8 +11,10 @@ const ISS = 'portcullis';
 const AUD = 'portcullis-clients';
 const CLAIMS = { sub: 'user-1', sid: 'session-1', role: 'user' as const };
 
-const service = (env: Record<string, string> = {}) =>
-  new TokenService(AppConfig.fromEnvironment({ NODE_ENV: 'test', JWT_SECRET: SECRET, ...env }));
+const service = (env: Record<string, string> = {}) => {
+  const config = AppConfig.fromEnvironment({ NODE_ENV: 'test', JWT_SECRET: SECRET, ...env });
+  return new TokenService(config, new JwtService(jwtModuleOptions(config)));
+};
 const now = () => Math.floor(Date.now() / 1000);
 /** A token with exactly the claims given (no defaults filled in by jsonwebtoken), signed as told. */
 const forge = (payload: object, key: jwt.Secret, algorithm: jwt.Algorithm) => jwt.sign(payload, key, { algorithm });

@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { createPrivateKey, createPublicKey, createSecretKey, KeyObject } from 'node:crypto';
+import { JwtService } from '@nestjs/jwt';
 import * as jwt from 'jsonwebtoken';
 import { AppConfig } from '../config/app-config';
 import { UnauthenticatedError } from '../common/errors/domain-errors';
 import { Role } from '../users/user.entity';
+import { JwtAlgorithm, jwtKeys } from './jwt-options';
 
-export type JwtAlgorithm = 'HS256' | 'RS256' | 'ES256';
+export type { JwtAlgorithm } from './jwt-options';
 
 export interface AccessClaims {
   sub: string;
@@ -16,43 +17,25 @@ export interface AccessClaims {
 }
 
 /**
- * The only code that signs or verifies a JWT. The algorithm comes from the
- * configured key, never from the token's header, and keys are KeyObjects:
- * jsonwebtoken's string-secret path re-derives the key on every call (~340 µs
- * against ~5 µs measured here; see README "Performance").
+ * The only code that signs or verifies a JWT, through @nestjs/jwt's JwtService
+ * configured (jwt-options.ts) with KeyObjects and the pinned algorithm.
  */
 @Injectable()
 export class TokenService {
   readonly algorithm: JwtAlgorithm;
-  private readonly signKey: KeyObject;
-  private readonly verifyKey: KeyObject;
-  private readonly verifyOptions: jwt.VerifyOptions & { complete?: false };
+  readonly canSign: boolean;
 
-  constructor(private readonly config: AppConfig) {
-    const { secret, publicKey, privateKey, issuer, audience, leewayS } = config.auth;
-    if (publicKey) {
-      this.verifyKey = createPublicKey(publicKey);
-      this.signKey = privateKey ? createPrivateKey(privateKey) : this.verifyKey;
-      this.algorithm = this.verifyKey.asymmetricKeyType === 'ec' ? 'ES256' : 'RS256';
-    } else {
-      this.signKey = this.verifyKey = createSecretKey(Buffer.from(secret, 'utf8'));
-      this.algorithm = 'HS256';
-    }
-    this.verifyOptions = { algorithms: [this.algorithm], issuer, audience, clockTolerance: leewayS };
-  }
-
-  get canSign(): boolean {
-    return this.signKey.type !== 'public';
+  constructor(private readonly config: AppConfig, private readonly jwt: JwtService) {
+    const keys = jwtKeys(config);
+    this.algorithm = keys.algorithm;
+    this.canSign = keys.signKey.type !== 'public';
   }
 
   /** Signs an access token for a session; `ttlS` defaults to JWT_ACCESS_TTL. */
   signAccess(claims: { sub: string; sid: string; role: Role }, ttlS = this.config.auth.accessTtlS): { token: string; expiresAt: Date } {
     if (!this.canSign) throw new Error('JWT_PRIVATE_KEY is not configured: this instance can verify tokens but not sign them');
-    const { issuer, audience } = this.config.auth;
-    const token = jwt.sign({ sid: claims.sid, role: claims.role }, this.signKey as unknown as jwt.Secret, {
-      algorithm: this.algorithm, subject: claims.sub, issuer, audience, expiresIn: ttlS,
-    });
-    const { exp } = jwt.decode(token) as { exp: number };
+    const token = this.jwt.sign({ sid: claims.sid, role: claims.role }, { subject: claims.sub, expiresIn: ttlS });
+    const { exp } = this.jwt.decode<{ exp: number }>(token);
     return { token, expiresAt: new Date(exp * 1000) };
   }
 
@@ -61,7 +44,7 @@ export class TokenService {
     if (typeof token !== 'string' || token.length === 0 || token.length > 8192) throw new UnauthenticatedError('Invalid token', 'malformed');
     let payload: jwt.JwtPayload | string;
     try {
-      payload = jwt.verify(token, this.verifyKey as unknown as jwt.Secret, this.verifyOptions);
+      payload = this.jwt.verify<jwt.JwtPayload>(token);
     } catch (err) {
       throw new UnauthenticatedError(...describeJwtError(err));
     }

@@ -1,53 +1,40 @@
-import { Injectable, OnModuleInit } from '@nestjs/common';
-import { ForbiddenError, InvalidInputError, NotFoundError } from '../common/errors/domain-errors';
+import { UseGuards } from '@nestjs/common';
+import { ConnectedSocket, MessageBody, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
 import { ConversationsService } from '../conversations/conversations.service';
 import { Connection } from '../realtime/connection';
-import { ClientFrame } from '../realtime/frame-validation';
-import { RealtimeServer } from '../realtime/realtime.server';
-import { WsGateway } from '../realtime/ws-gateway';
+import { CLIENT_FRAME } from '../realtime/frame-types';
+import { ChatPayload, ResumePayload } from '../realtime/frame-validation';
+import { FrameId, Pipelined } from '../realtime/nest/ws-decorators';
+import { RealtimeGateway } from '../realtime/nest/realtime.gateway';
 import { ChatDeliveryService } from './chat-delivery.service';
+import { ActiveUserGuard } from './guards/active-user.guard';
+import { ConversationMemberGuard } from './guards/conversation-member.guard';
+import { UserCredentialGuard } from './guards/user-credential.guard';
 
 /** /ws/conversations/:conversationId — live chat among members; stored before acked; resumable. */
-@Injectable()
-export class ConversationsGateway implements WsGateway, OnModuleInit {
-  readonly path = '/ws/conversations/:conversationId';
-  readonly credential = 'user' as const;
-
-  constructor(
-    private readonly server: RealtimeServer,
-    private readonly conversations: ConversationsService,
-    private readonly delivery: ChatDeliveryService,
-  ) {}
-
-  onModuleInit(): void {
-    this.server.register(this);
+@WebSocketGateway({ path: '/ws/conversations/:conversationId' })
+@UseGuards(UserCredentialGuard, ActiveUserGuard, ConversationMemberGuard)
+export class ConversationsGateway extends RealtimeGateway {
+  constructor(private readonly conversations: ConversationsService, private readonly delivery: ChatDeliveryService) {
+    super();
   }
 
-  async authorize(conn: Connection): Promise<void> {
-    const access = await this.conversations.access(conn.resource.conversationId, conn.userId!);
-    if (access === 'missing') throw new NotFoundError('Conversation');
-    if (access === 'forbidden') throw new ForbiddenError('Not a member of this conversation');
+  /** Acked only once stored; a resent id is not stored twice. Pipelined: postMessage queues into the writer at once, acks follow its order. */
+  @SubscribeMessage(CLIENT_FRAME.CHAT_MESSAGE)
+  @Pipelined()
+  async chat(@ConnectedSocket() conn: Connection, @FrameId() id: string, @MessageBody('payload') body: ChatPayload): Promise<void> {
+    const { message, duplicate } = await this.conversations.postMessage({
+      conversationId: conn.resource.conversationId, authorId: conn.userId!, clientMsgId: id, content: body.content,
+    });
+    // Sent here rather than returned: the ack must leave before the fan-out, so the sender sees it before its own chat_message.
+    conn.send('ack', { refId: id, messageId: message.messageId, seq: message.seq }, id);
+    if (!duplicate) this.delivery.publish(message);
   }
 
-  /** Chat messages overlap: postMessage queues into the message writer at once, and acks follow that queue's order. */
-  overlaps(frame: ClientFrame): boolean {
-    return frame.type === 'chat_message';
-  }
-
-  async handleFrame(conn: Connection, frame: ClientFrame): Promise<void> {
+  /** Replays what the client missed, in order, before live messages. */
+  @SubscribeMessage(CLIENT_FRAME.RESUME)
+  async resume(@ConnectedSocket() conn: Connection, @MessageBody('payload') body: ResumePayload): Promise<void> {
     const conversationId = conn.resource.conversationId;
-    if (frame.type === 'chat_message') {
-      const { message, duplicate } = await this.conversations.postMessage({
-        conversationId, authorId: conn.userId!, clientMsgId: frame.id, content: frame.payload.content,
-      });
-      conn.send('ack', { refId: frame.id, messageId: message.messageId, seq: message.seq }, frame.id);
-      if (!duplicate) this.delivery.publish(message);
-      return;
-    }
-    if (frame.type === 'resume') {
-      await this.delivery.resume(conn, frame.payload.afterSeq, (after, limit) => this.conversations.messagesAfter(conversationId, after, limit));
-      return;
-    }
-    throw new InvalidInputError('type', `${frame.type} is not accepted on a conversation`);
+    await this.delivery.resume(conn, body.afterSeq, (after, limit) => this.conversations.messagesAfter(conversationId, after, limit));
   }
 }

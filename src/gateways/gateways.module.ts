@@ -8,6 +8,7 @@ import { LiveListenerGateway } from './live-listener.gateway';
 import { ReflectionProvider, TextReflectionProvider } from './reflection.provider';
 import { ReflectionsGateway } from './reflections.gateway';
 
+/** The WebSocket endpoints: one @WebSocketGateway class each, their guards beside them in guards/. */
 @Module({
   imports: [RealtimeModule, ConversationsModule, EntriesModule],
   providers: [

@@ -1,48 +1,52 @@
-import { Injectable, OnModuleInit } from '@nestjs/common';
+import { UseGuards } from '@nestjs/common';
+import { ConnectedSocket, MessageBody, SubscribeMessage, WebSocketGateway, WsResponse } from '@nestjs/websockets';
 import { InvalidInputError } from '../common/errors/domain-errors';
 import { Connection } from '../realtime/connection';
-import { ClientFrame } from '../realtime/frame-validation';
-import { RealtimeServer } from '../realtime/realtime.server';
-import { WsGateway } from '../realtime/ws-gateway';
+import { CLIENT_FRAME } from '../realtime/frame-types';
+import { StartPayload } from '../realtime/frame-validation';
+import { BINARY_FRAME } from '../realtime/nest/ws-decorators';
+import { RealtimeGateway } from '../realtime/nest/realtime.gateway';
+import { ServiceKeyGuard } from './guards/service-key.guard';
 
 interface IngestState { state: 'idle' | 'receiving' | 'stopped'; format: string | null; chunks: number; bytes: number }
+type Status = WsResponse<IngestState>;
 
 /** /ws/live-listener — a service ingest session: `start`, binary chunks, `stop`, each answered with `status`. */
-@Injectable()
-export class LiveListenerGateway implements WsGateway, OnModuleInit {
-  readonly path = '/ws/live-listener';
-  readonly credential = 'service' as const;
-  private readonly sessions = new WeakMap<Connection, IngestState>();
+@WebSocketGateway({ path: '/ws/live-listener' })
+@UseGuards(ServiceKeyGuard)
+export class LiveListenerGateway extends RealtimeGateway {
+  private readonly ingests = new WeakMap<Connection, IngestState>();
 
-  constructor(private readonly server: RealtimeServer) {}
-
-  onModuleInit(): void {
-    this.server.register(this);
+  @SubscribeMessage(CLIENT_FRAME.START)
+  start(@ConnectedSocket() conn: Connection, @MessageBody('payload') body: StartPayload): Status {
+    const s = this.ingest(conn);
+    if (s.state === 'receiving') throw new InvalidInputError('type', 'an ingest is already started; send stop first');
+    Object.assign(s, { state: 'receiving', format: body.format, chunks: 0, bytes: 0 });
+    return status(s);
   }
 
-  async authorize(conn: Connection): Promise<void> {
-    this.sessions.set(conn, { state: 'idle', format: null, chunks: 0, bytes: 0 });
+  @SubscribeMessage(CLIENT_FRAME.STOP)
+  stop(@ConnectedSocket() conn: Connection): Status {
+    const s = this.ingest(conn);
+    if (s.state !== 'receiving') throw new InvalidInputError('type', 'no ingest is started');
+    s.state = 'stopped';
+    return status(s);
   }
 
-  handleFrame(conn: Connection, frame: ClientFrame): void {
-    const s = this.sessions.get(conn)!;
-    if (frame.type === 'start') {
-      if (s.state === 'receiving') throw new InvalidInputError('type', 'an ingest is already started; send stop first');
-      Object.assign(s, { state: 'receiving', format: frame.payload.format, chunks: 0, bytes: 0 });
-    } else if (frame.type === 'stop') {
-      if (s.state !== 'receiving') throw new InvalidInputError('type', 'no ingest is started');
-      s.state = 'stopped';
-    } else {
-      throw new InvalidInputError('type', `${frame.type} is not accepted on the live listener`);
-    }
-    conn.send('status', { ...s }, frame.id);
-  }
-
-  handleBinary(conn: Connection, data: Buffer): void {
-    const s = this.sessions.get(conn)!;
+  @SubscribeMessage(BINARY_FRAME)
+  chunk(@ConnectedSocket() conn: Connection, @MessageBody() data: Buffer): Status {
+    const s = this.ingest(conn);
     if (s.state !== 'receiving') throw new InvalidInputError('type', 'send start before binary chunks');
     s.chunks++;
     s.bytes += data.length;
-    conn.send('status', { ...s });
+    return status(s);
+  }
+
+  private ingest(conn: Connection): IngestState {
+    let s = this.ingests.get(conn);
+    if (!s) this.ingests.set(conn, (s = { state: 'idle', format: null, chunks: 0, bytes: 0 }));
+    return s;
   }
 }
+
+const status = (s: IngestState): Status => ({ event: 'status', data: { ...s } });

@@ -1,42 +1,40 @@
-import { Injectable, OnModuleInit } from '@nestjs/common';
+import { UseGuards } from '@nestjs/common';
+import { OnGatewayConnection, WebSocketGateway } from '@nestjs/websockets';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AppConfig } from '../config/app-config';
-import { ForbiddenError, InvalidInputError, NotFoundError } from '../common/errors/domain-errors';
-import { EntriesService } from '../entries/entries.service';
 import { CLOSE } from '../realtime/close-codes';
 import { Connection } from '../realtime/connection';
-import { ClientFrame } from '../realtime/frame-validation';
-import { RealtimeServer } from '../realtime/realtime.server';
-import { WsGateway } from '../realtime/ws-gateway';
+import { ConnectionCloser } from '../realtime/connection-closer';
+import { RealtimeGateway } from '../realtime/nest/realtime.gateway';
+import { WsPolicyFilter } from '../realtime/nest/ws-policy.filter';
+import { ActiveUserGuard } from './guards/active-user.guard';
+import { EntryOwnerGuard } from './guards/entry-owner.guard';
+import { UserCredentialGuard } from './guards/user-credential.guard';
 import { ReflectionProvider } from './reflection.provider';
 
-/** /ws/reflections/:entryId — a reflection on the owner's entry, chunk by chunk, then close 1000. */
-@Injectable()
-export class ReflectionsGateway implements WsGateway, OnModuleInit {
-  readonly path = '/ws/reflections/:entryId';
-  readonly credential = 'user' as const;
-  private readonly entries = new WeakMap<Connection, { title: string; content: string }>();
-
+/**
+ * /ws/reflections/:entryId — a reflection on the owner's entry, chunk by chunk,
+ * then `reflection_done` and close 1000. The client sends nothing but `auth`
+ * and `ping`; the stream starts once the guards have passed.
+ */
+@WebSocketGateway({ path: '/ws/reflections/:entryId' })
+@UseGuards(UserCredentialGuard, ActiveUserGuard, EntryOwnerGuard)
+export class ReflectionsGateway extends RealtimeGateway implements OnGatewayConnection {
   constructor(
-    private readonly server: RealtimeServer,
-    private readonly entryService: EntriesService,
     private readonly provider: ReflectionProvider,
+    private readonly closer: ConnectionCloser,
+    private readonly filter: WsPolicyFilter,
     private readonly config: AppConfig,
-  ) {}
-
-  onModuleInit(): void {
-    this.server.register(this);
+  ) {
+    super();
   }
 
-  async authorize(conn: Connection): Promise<void> {
-    const access = await this.entryService.accessForStream(conn.resource.entryId, conn.userId!);
-    if (access.status === 'missing') throw new NotFoundError('Entry');
-    if (access.status === 'forbidden') throw new ForbiddenError('Not your entry');
-    this.entries.set(conn, access.entry);
+  handleConnection(conn: Connection): void {
+    this.stream(conn).catch((err) => this.filter.handle(conn, err));
   }
 
-  async start(conn: Connection): Promise<void> {
-    const entry = this.entries.get(conn)!;
+  private async stream(conn: Connection): Promise<void> {
+    const entry = conn.context.entry as { title: string; content: string };
     const delay = this.config.ws.reflectionChunkDelayMs;
     let seq = 0;
     for await (const text of this.provider.reflect(entry)) {
@@ -46,10 +44,6 @@ export class ReflectionsGateway implements WsGateway, OnModuleInit {
     }
     if (!conn.isOpen) return;
     conn.send('reflection_done', { chunks: seq });
-    this.server.close(conn, CLOSE.DONE, 'reflection complete');
-  }
-
-  handleFrame(_conn: Connection, frame: ClientFrame): void {
-    throw new InvalidInputError('type', `${frame.type} is not accepted on a reflection stream`);
+    this.closer.close(conn, CLOSE.DONE, 'reflection complete');
   }
 }

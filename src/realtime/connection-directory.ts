@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { CloseSpec } from './close-codes';
 import { ConnectionRegistry, ConnectionView } from './connection-registry';
-import { SessionLifecycleService } from './session-lifecycle.service';
+import { SessionLifecycleService } from './session/session-lifecycle.service';
 
 /** Live sockets held by the other instances (the Redis directory when REDIS_URL is set). */
 export interface RemoteConnections {

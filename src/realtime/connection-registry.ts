@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Connection } from './connection';
+import { Connection, ConnectionLifecycle } from './connection';
 
 /** What GET /v1/admin/connections shows of a socket: the contract's fields, nothing more (never a credential). */
 export interface ConnectionView {
@@ -7,14 +7,33 @@ export interface ConnectionView {
   authMethod: string; connectedAt: string; tokenExpiresAt: string | null; remoteAddress: string;
 }
 
-/** Live sockets of this instance, indexed by id, session, user and resource. */
+/**
+ * Live sockets of this instance, indexed by id, session, user and resource,
+ * and the one place that tells lifecycle listeners (the session clock, the
+ * scale-out directory) a socket authenticated, re-authenticated or closed.
+ */
 @Injectable()
 export class ConnectionRegistry {
   private readonly all = new Map<string, Connection>();
   private readonly bySession = new Map<string, Set<Connection>>();
   private readonly byUser = new Map<string, Set<Connection>>();
   private readonly byResource = new Map<string, Set<Connection>>();
+  private readonly listeners: ConnectionLifecycle[] = [];
   private unauthenticated = 0;
+  private revocations = 0;
+
+  addLifecycle(listener: ConnectionLifecycle): void {
+    this.listeners.push(listener);
+  }
+
+  /** Counted for every revocation event, so a connect can tell whether one raced its checks. */
+  noteRevocation(): void {
+    this.revocations++;
+  }
+
+  get revocationEpoch(): number {
+    return this.revocations;
+  }
 
   get size(): number {
     return this.all.size;
@@ -34,6 +53,7 @@ export class ConnectionRegistry {
   authenticated(conn: Connection): void {
     this.unauthenticated--;
     this.index(conn);
+    for (const l of this.listeners) l.authenticated(conn);
   }
 
   /** Subscribes a socket to its resource once the gateway's ownership checks have passed. */
@@ -45,6 +65,7 @@ export class ConnectionRegistry {
   reindex(conn: Connection, previousSessionId: string | undefined): void {
     if (previousSessionId) remove(this.bySession, previousSessionId, conn);
     if (conn.sessionId) add(this.bySession, conn.sessionId, conn);
+    for (const l of this.listeners) l.reauthenticated(conn);
   }
 
   remove(conn: Connection): void {
@@ -56,6 +77,7 @@ export class ConnectionRegistry {
     if (conn.sessionId) remove(this.bySession, conn.sessionId, conn);
     if (conn.userId) remove(this.byUser, conn.userId, conn);
     for (const key of resourceKeys(conn)) remove(this.byResource, key, conn);
+    for (const l of this.listeners) l.closed(conn);
   }
 
   get(id: string): Connection | undefined {

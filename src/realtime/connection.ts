@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { WebSocket } from 'ws';
 import { CloseSpec } from './close-codes';
 import { ServerFrames, ServerFrameType } from './frame-types';
+import type { WsTraffic } from './realtime.metrics';
 
 export type ConnectionAuth =
   | { kind: 'user'; userId: string; sessionId: string; role: 'user' | 'admin'; expiresAt: number }
@@ -35,8 +36,10 @@ export class Connection {
   /** Resource ids from the path (entryId, conversationId). */
   resource: Record<string, string> = {};
   alive = true;
-  /** First-frame auth: the `auth` frame has arrived (the deadline no longer applies). */
-  authFrameSeen = false;
+  /** What the handshake guards learned for the gateway (e.g. the entry a reflection streams). */
+  readonly context: Record<string, unknown> = {};
+  /** Set while the handshake waits for a first-frame `auth`: the next frame goes here, not to a handler. */
+  firstFrame: ((data: Buffer, isBinary: boolean) => void) | undefined;
   private chain: Promise<void> = Promise.resolve();
   /** Work started by `overlap()` that has not finished, oldest first. */
   private overlapping: Array<Promise<void>> = [];
@@ -52,6 +55,7 @@ export class Connection {
     readonly remoteAddress: string,
     private readonly limits: ConnectionLimits,
     private readonly onSlowConsumer: (c: Connection) => void,
+    private readonly traffic: WsTraffic = { framesIn: 0, bytesIn: 0, framesOut: 0, bytesOut: 0 },
   ) {}
 
   get userId(): string | undefined {
@@ -116,6 +120,8 @@ export class Connection {
       return true;
     }
     this.ws.send(data, { binary: false });
+    this.traffic.framesOut++;
+    this.traffic.bytesOut += data.length;
     if (this.ws.bufferedAmount > this.limits.maxBufferedBytes) this.onSlowConsumer(this);
     return true;
   }
@@ -137,10 +143,13 @@ export class Connection {
     for (const data of held ?? []) this.sendSerialized(data);
   }
 
-  /** The `error` frame first, then the close; later sends are dropped. */
+  /**
+   * The `error` frame first, then the close; later sends are dropped. A stream
+   * that finished (DONE) has said so in its own last frame and gets no `error`.
+   */
   close(spec: CloseSpec, message: string = spec.reason): void {
     if (this.state === 'closing' || this.state === 'closed') return;
-    if (this.ws.readyState === this.ws.OPEN) this.write('error', { code: spec.error, message, closeCode: spec.code });
+    if (this.ws.readyState === this.ws.OPEN && spec.error !== 'DONE') this.write('error', { code: spec.error, message, closeCode: spec.code });
     this.state = 'closing';
     try {
       this.ws.close(spec.code, spec.reason);
@@ -172,6 +181,9 @@ export class Connection {
   private write(type: string, payload: unknown, refId?: string): void {
     const frame: Record<string, unknown> = { type, id: `s-${this.id.slice(0, 8)}-${++this.frameSeq}`, timestamp: new Date().toISOString(), payload };
     if (refId !== undefined) frame.refId = refId;
-    this.ws.send(JSON.stringify(frame));
+    const text = JSON.stringify(frame);
+    this.ws.send(text);
+    this.traffic.framesOut++;
+    this.traffic.bytesOut += Buffer.byteLength(text);
   }
 }

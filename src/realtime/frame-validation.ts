@@ -9,12 +9,12 @@ class EnvelopeDto {
   @IsObject() payload: Record<string, unknown>;
 }
 
-class AuthPayload { @IsString() @MinLength(1) @MaxLength(8192) token: string }
+export class AuthPayload { @IsString() @MinLength(1) @MaxLength(8192) token: string }
 /** Length is checked by the conversations service in characters (code points), not UTF-16 units. */
-class ChatPayload { @IsString() @MinLength(1) @MaxLength(8000) content: string }
-class ResumePayload { @IsInt() @Min(0) @Max(Number.MAX_SAFE_INTEGER) afterSeq: number }
-class EmptyPayload {}
-class StartPayload { @IsString() @Length(1, 64) format: string }
+export class ChatPayload { @IsString() @MinLength(1) @MaxLength(8000) content: string }
+export class ResumePayload { @IsInt() @Min(0) @Max(Number.MAX_SAFE_INTEGER) afterSeq: number }
+export class EmptyPayload {}
+export class StartPayload { @IsString() @Length(1, 64) format: string }
 
 /** The discriminated union: the payload DTO for each client frame type. */
 const PAYLOADS: Record<ClientFrameType, new () => object> = {
@@ -25,11 +25,16 @@ export interface ClientFrameMap {
   auth: AuthPayload; chat_message: ChatPayload; resume: ResumePayload; ping: EmptyPayload; start: StartPayload; stop: EmptyPayload;
 }
 export type ClientFrame = { [K in ClientFrameType]: { type: K; id: string; timestamp?: string; payload: ClientFrameMap[K] } }[ClientFrameType];
+/** A frame whose envelope is valid; its payload is checked by the handler's DTO (the payload pipe). */
+export interface Envelope { type: ClientFrameType; id: string; timestamp?: string; payload: Record<string, unknown> }
 
-export type ParseResult = { ok: true; frame: ClientFrame } | { ok: false; message: string; refId?: string };
+export type ParseResult<T> = { ok: true; frame: T } | { ok: false; message: string; refId?: string };
 
-/** Parses and validates one text frame; the error message names the offending field and never echoes a value. */
-export function parseClientFrame(text: string): ParseResult {
+/**
+ * Parses one text frame and validates its envelope only: what the adapter needs
+ * to route it. The message names the offending field and never echoes a value.
+ */
+export function parseEnvelope(text: string): ParseResult<Envelope> {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -42,10 +47,21 @@ export function parseClientFrame(text: string): ParseResult {
   if (obj.payload === undefined) obj.payload = {};
   const envelopeError = firstError(assign(EnvelopeDto, obj));
   if (envelopeError) return { ok: false, message: envelopeError, refId };
-  const type = obj.type as ClientFrameType;
-  const payloadError = firstError(assign(PAYLOADS[type], obj.payload as object), 'payload.');
-  if (payloadError) return { ok: false, message: payloadError, refId };
-  return { ok: true, frame: { type, id: obj.id as string, timestamp: obj.timestamp as string | undefined, payload: obj.payload } as ClientFrame };
+  return { ok: true, frame: { type: obj.type as ClientFrameType, id: obj.id as string, timestamp: obj.timestamp as string | undefined, payload: obj.payload as Record<string, unknown> } };
+}
+
+/** Validates a payload against its DTO class; the error names the field (`payload.content: invalid (...)`). */
+export function payloadError(cls: new () => object, payload: object, prefix = 'payload.'): string | undefined {
+  return firstError(assign(cls, payload), prefix);
+}
+
+/** Envelope and payload together, for a frame read outside a handler (the first-frame `auth`) and for tests. */
+export function parseClientFrame(text: string): ParseResult<ClientFrame> {
+  const parsed = parseEnvelope(text);
+  if (!parsed.ok) return parsed;
+  const error = payloadError(PAYLOADS[parsed.frame.type], parsed.frame.payload);
+  if (error) return { ok: false, message: error, refId: parsed.frame.id };
+  return { ok: true, frame: parsed.frame as unknown as ClientFrame };
 }
 
 /**

@@ -1,5 +1,9 @@
 import { Injectable } from '@nestjs/common';
+import { Counter, Gauge } from 'prom-client';
 import { MetricsService } from '../metrics/metrics.service';
+
+/** Frames and bytes both ways, kept as plain numbers on the per-frame path and read into counters at scrape time. */
+export interface WsTraffic { framesIn: number; bytesIn: number; framesOut: number; bytesOut: number }
 
 /** What the realtime layer counts, by method, result, endpoint and close code. */
 @Injectable()
@@ -12,6 +16,9 @@ export class RealtimeMetrics {
   readonly expiryCloses;
   readonly revocationCloses;
   readonly revocationLatency;
+  readonly traffic: WsTraffic = { framesIn: 0, bytesIn: 0, framesOut: 0, bytesOut: 0 };
+  /** Sockets open but not yet authenticated (what WS_MAX_UNAUTHENTICATED and the per-address share bound); read at scrape. */
+  unauthenticated: () => number = () => 0;
 
   constructor(m: MetricsService) {
     this.authAttempts = m.counter('portcullis_ws_auth_attempts_total', 'WebSocket authentication attempts', ['method', 'result'] as const);
@@ -23,5 +30,21 @@ export class RealtimeMetrics {
     this.revocationCloses = m.counter('portcullis_ws_revocation_closes_total', 'Sockets closed by revocation', ['cause'] as const);
     this.revocationLatency = m.histogram('portcullis_ws_revocation_to_close_seconds', 'Time from revocation event to socket close sent',
       [] as const, [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2]);
+    const traffic = this.traffic;
+    const total = (name: string, help: string, read: () => number) => m.registry.getSingleMetric(name) ?? new Counter({
+      name, help, registers: [m.registry],
+      collect() { this.reset(); this.inc(read()); },
+    });
+    total('portcullis_ws_frames_received_total', 'WebSocket frames received', () => traffic.framesIn);
+    total('portcullis_ws_received_bytes_total', 'WebSocket payload bytes received', () => traffic.bytesIn);
+    total('portcullis_ws_frames_sent_total', 'WebSocket frames sent', () => traffic.framesOut);
+    total('portcullis_ws_sent_bytes_total', 'WebSocket payload bytes sent', () => traffic.bytesOut);
+    const unauthenticated = () => this.unauthenticated();
+    if (!m.registry.getSingleMetric('portcullis_ws_unauthenticated_sockets')) {
+      new Gauge({
+        name: 'portcullis_ws_unauthenticated_sockets', help: 'WebSocket connections open but not yet authenticated', registers: [m.registry],
+        collect() { this.set(unauthenticated()); },
+      });
+    }
   }
 }

@@ -1,8 +1,7 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { Connection, ConnectionLifecycle } from '../realtime/connection';
 import { ConnectionDirectory, RemoteConnections } from '../realtime/connection-directory';
-import { ConnectionView, toView } from '../realtime/connection-registry';
-import { RealtimeServer } from '../realtime/realtime.server';
+import { ConnectionRegistry, ConnectionView, toView } from '../realtime/connection-registry';
 import { RedisBus } from './redis-bus';
 
 /** The instance's keys outlive it by at most this long when it dies without cleaning up. */
@@ -22,7 +21,7 @@ export class RedisConnectionDirectory implements RemoteConnections, ConnectionLi
   private readonly logger = new Logger('ConnectionDirectory');
   private timer?: NodeJS.Timeout;
 
-  constructor(private readonly bus: RedisBus, private readonly server: RealtimeServer, private readonly directory: ConnectionDirectory) {}
+  constructor(private readonly bus: RedisBus, private readonly registry: ConnectionRegistry, private readonly directory: ConnectionDirectory) {}
 
   get instanceId(): string {
     return this.bus.instanceId;
@@ -31,7 +30,7 @@ export class RedisConnectionDirectory implements RemoteConnections, ConnectionLi
   async onModuleInit(): Promise<void> {
     await this.refresh();
     this.timer = setInterval(() => void this.refresh().catch((err) => this.logger.warn({ err: err.message }, 'directory refresh failed')), REFRESH_MS).unref();
-    this.server.addLifecycle(this);
+    this.registry.addLifecycle(this);
     this.directory.setRemote(this);
     this.bus.onShutdown(() => this.removeSelf());
   }

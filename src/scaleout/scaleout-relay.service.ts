@@ -3,7 +3,7 @@ import type { MessageView } from '../conversations/conversation.views';
 import { DomainEventMap, DomainEventName, DomainEvents } from '../events/domain-events';
 import { ChatDeliveryService } from '../gateways/chat-delivery.service';
 import { adminClose } from '../realtime/close-codes';
-import { SessionLifecycleService } from '../realtime/session-lifecycle.service';
+import { SessionLifecycleService } from '../realtime/session/session-lifecycle.service';
 import { BusMessage, RedisBus } from './redis-bus';
 
 const EVENT_NAMES: ReadonlySet<string> = new Set<DomainEventName>([

@@ -57,6 +57,21 @@ export class SessionStateCache implements OnModuleDestroy {
   }
 
   /**
+   * Memory only, for the per-frame guards of a socket verified at connect:
+   * false once the session is known revoked or expired (a revocation event
+   * updates the cached fact even if the socket's close was missed).
+   */
+  sessionLive(sessionId: string, now = Date.now()): boolean {
+    const fact = this.sessions.get(sessionId);
+    return !fact || (!fact.revoked && fact.expiresAt > now);
+  }
+
+  /** Memory only: false once the user is known inactive. */
+  userActive(userId: string): boolean {
+    return this.userFacts.get(userId)?.active !== false;
+  }
+
+  /**
    * The user's current role as of the last check(). An access token's `role`
    * claim is a snapshot from login; an admin demoted since must lose admin
    * routes at once, not when that token expires.

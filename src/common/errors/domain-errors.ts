@@ -22,3 +22,5 @@ export class ConflictError extends DomainError { constructor(message: string) { 
 export class InvalidInputError extends DomainError { constructor(field: string, message: string) { super('invalid', message, field); } }
 export class RateLimitedError extends DomainError { constructor(message = 'Too many requests') { super('rate_limited', message); } }
 export class InactiveUserError extends DomainError { constructor(message = 'User not found or inactive') { super('inactive', message); } }
+/** A per-user cap on concurrent connections was reached (a limit on how many, not on how often). */
+export class ConnectionLimitError extends DomainError { constructor(message = 'Too many connections for this user') { super('rate_limited', message); } }

@@ -1,19 +1,24 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import { AppConfig } from '../config/app-config';
-import { AuditService } from '../audit/audit.service';
-import { DomainEventMap, DomainEvents } from '../events/domain-events';
-import { CLOSE, CloseSpec } from './close-codes';
-import { Connection, ConnectionLifecycle } from './connection';
-import { ConnectionRegistry } from './connection-registry';
-import { RealtimeMetrics } from './realtime.metrics';
-import { RealtimeServer } from './realtime.server';
+import type { WsResponse } from '@nestjs/websockets';
+import { AppConfig } from '../../config/app-config';
+import { AuditService } from '../../audit/audit.service';
+import { DomainError, UnauthenticatedError } from '../../common/errors/domain-errors';
+import { DomainEventMap, DomainEvents } from '../../events/domain-events';
+import { CLOSE, CloseSpec } from '../close-codes';
+import { Connection, ConnectionLifecycle } from '../connection';
+import { ConnectionCloser } from '../connection-closer';
+import { ConnectionRegistry } from '../connection-registry';
+import { ServerFrames } from '../frame-types';
+import { HandshakeAuthenticator } from '../handshake-authenticator';
+import { RealtimeMetrics } from '../realtime.metrics';
 import { SessionClock } from './session-clock';
 
 /**
  * Keeps every socket exactly as authenticated as its credential: the clock
- * prompts `auth_required` before expiry and closes 4001 at expiry; revocation
- * events (logout, admin, refresh reuse, deactivation, membership, deletion,
- * key revocation) close the affected sockets at once.
+ * prompts `auth_required` before expiry and closes 4001 at expiry; an `auth`
+ * frame re-authenticates in band; revocation events (logout, admin, refresh
+ * reuse, deactivation, membership, deletion, key revocation) close the
+ * affected sockets at once.
  */
 @Injectable()
 export class SessionLifecycleService implements ConnectionLifecycle, OnModuleInit, OnModuleDestroy {
@@ -22,8 +27,9 @@ export class SessionLifecycleService implements ConnectionLifecycle, OnModuleIni
   private readonly logger = new Logger('SessionLifecycle');
 
   constructor(
-    private readonly server: RealtimeServer,
+    private readonly closer: ConnectionCloser,
     private readonly registry: ConnectionRegistry,
+    private readonly authenticator: HandshakeAuthenticator,
     private readonly events: DomainEvents,
     private readonly metrics: RealtimeMetrics,
     private readonly audit: AuditService,
@@ -43,17 +49,17 @@ export class SessionLifecycleService implements ConnectionLifecycle, OnModuleIni
           if (!conn.isOpen) return;
           this.metrics.expiryCloses.inc();
           this.audit.recordLater('ws_expired', { userId: conn.userId, sessionId: conn.sessionId, ip: conn.remoteAddress });
-          this.server.close(conn, CLOSE.TOKEN_EXPIRED);
+          this.closer.close(conn, CLOSE.TOKEN_EXPIRED);
         },
       },
     );
   }
 
   onModuleInit(): void {
-    this.server.addLifecycle(this);
-    // The server notes each revocation first, so a socket still being checked re-checks itself once indexed.
+    this.registry.addLifecycle(this);
+    // The registry notes each revocation first, so a socket still being checked re-checks itself once indexed.
     const on = <K extends keyof DomainEventMap>(name: K, fn: (p: DomainEventMap[K]) => void) =>
-      this.unsubscribe.push(this.events.on(name, (payload) => { this.server.noteRevocation(); fn(payload); }));
+      this.unsubscribe.push(this.events.on(name, (payload) => { this.registry.noteRevocation(); fn(payload); }));
     on('session.revoked', ({ sessionId, reason }) => this.revoke(this.registry.forSession(sessionId), CLOSE.SESSION_REVOKED, `session_${reason}`));
     on('user.deactivated', ({ userId }) => this.revoke(this.registry.forUser(userId), CLOSE.USER_INACTIVE, 'user_deactivated'));
     on('member.removed', ({ conversationId, userId }) =>
@@ -80,6 +86,40 @@ export class SessionLifecycleService implements ConnectionLifecycle, OnModuleIni
     this.clock.cancel(conn);
   }
 
+  /**
+   * In-band `auth` on an open socket: the same user (or a service) goes on with
+   * a new expiry; anything else throws, and the filter closes 4001 (4002 for an
+   * inactive user). A missing or non-string token is a bad credential, not a bad frame.
+   */
+  async reauthenticate(conn: Connection, token: unknown): Promise<WsResponse<ServerFrames['auth_ok']>> {
+    const before = conn.auth!;
+    let next;
+    try {
+      if (typeof token !== 'string' || token === '') throw new UnauthenticatedError('Missing or malformed token', 'malformed');
+      next = await this.authenticator.verify(before.kind, 'message', token);
+      if (next.kind === 'user' && before.kind === 'user' && next.userId !== before.userId) {
+        throw new UnauthenticatedError('Token is for another user', 'other_user');
+      }
+      // JWT_LEEWAY_S lets a just-expired token through verification (clock skew); as a re-auth it
+      // would buy nothing but an auth_ok followed at once by the expiry close.
+      if (next.kind === 'user' && next.expiresAt <= Date.now()) throw new UnauthenticatedError('Token expired', 'expired');
+    } catch (err) {
+      this.metrics.reauth.inc({ result: 'failed' });
+      this.audit.recordLater('ws_reauth_failed', {
+        userId: conn.userId, sessionId: conn.sessionId, ip: conn.remoteAddress,
+        reason: err instanceof UnauthenticatedError ? err.reason : 'error',
+      });
+      const authFailure = err instanceof UnauthenticatedError || (err instanceof DomainError && err.kind === 'inactive');
+      throw authFailure ? err : new UnauthenticatedError('Authentication failed', 'error');
+    }
+    const previousSession = conn.sessionId;
+    conn.auth = next;
+    this.registry.reindex(conn, previousSession);
+    this.metrics.reauth.inc({ result: 'ok' });
+    this.audit.recordLater('ws_reauth', { userId: conn.userId, sessionId: conn.sessionId, ip: conn.remoteAddress });
+    return { event: 'auth_ok', data: { expiresAt: next.kind === 'user' ? new Date(next.expiresAt).toISOString() : null } };
+  }
+
   /** Admin: close one socket by id with a documented code. */
   closeById(id: string, spec: CloseSpec, adminId: string): boolean {
     const conn = this.registry.get(id);
@@ -88,7 +128,7 @@ export class SessionLifecycleService implements ConnectionLifecycle, OnModuleIni
     this.audit.recordLater('ws_admin_close', {
       userId: conn.userId, sessionId: conn.sessionId, ip: conn.remoteAddress, detail: { code: spec.code, by: adminId, ...apiKeyId },
     });
-    this.server.close(conn, spec);
+    this.closer.close(conn, spec);
     return true;
   }
 
@@ -103,7 +143,7 @@ export class SessionLifecycleService implements ConnectionLifecycle, OnModuleIni
       if (!conn.isOpen) continue;
       this.metrics.revocationCloses.inc({ cause });
       this.audit.recordLater('ws_revoked', { userId: conn.userId, sessionId: conn.sessionId, ip: conn.remoteAddress, reason: cause, detail: { code: spec.code } });
-      this.server.close(conn, spec);
+      this.closer.close(conn, spec);
       this.metrics.revocationLatency.observe(Number(process.hrtime.bigint() - start) / 1e9);
     }
   }

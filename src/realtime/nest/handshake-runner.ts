@@ -1,0 +1,114 @@
+import { CanActivate, Injectable, Logger } from '@nestjs/common';
+import { GuardsConsumer } from '@nestjs/core/guards/guards-consumer';
+import { AuditService } from '../../audit/audit.service';
+import { DomainError, ForbiddenError, UnauthenticatedError } from '../../common/errors/domain-errors';
+import { WindowCounter } from '../../common/util/window-counter';
+import { CLOSE } from '../close-codes';
+import { clientMessage, closeFor } from '../close-mapping';
+import { Connection } from '../connection';
+import { ConnectionCloser } from '../connection-closer';
+import { ConnectionRegistry } from '../connection-registry';
+import { HandshakeAuthenticator } from '../handshake-authenticator';
+import { RealtimeMetrics } from '../realtime.metrics';
+import { WsPolicyError } from '../ws-errors';
+import { WsHandshake } from '../ws-handshake';
+import { HANDSHAKE } from './ws-decorators';
+import { ResolvedGateway } from './ws-endpoint';
+
+/**
+ * Runs a gateway's class guards at connect time, through Nest's own
+ * GuardsConsumer with an ExecutionContext of type `ws` whose `switchToWs()`
+ * gives the Connection (`getClient()`), the WsHandshake (`getData()`) and the
+ * pattern `$handshake`. Identity guards first; then `ready`; then the
+ * resource checks; data flows only after all have passed.
+ */
+@Injectable()
+export class HandshakeRunner {
+  private readonly logger = new Logger('WsHandshake');
+  private readonly consumer = new GuardsConsumer();
+  /** Failed authentications per client address in the last minute (4029 past WS_AUTH_FAILURES_PER_MINUTE). */
+  readonly authFailures = new WindowCounter();
+
+  constructor(
+    private readonly registry: ConnectionRegistry,
+    private readonly closer: ConnectionCloser,
+    private readonly authenticator: HandshakeAuthenticator,
+    private readonly metrics: RealtimeMetrics,
+    private readonly audit: AuditService,
+  ) {}
+
+  /** True when the socket may receive data; otherwise it has been closed with the guard's verdict. */
+  async run(conn: Connection, handshake: WsHandshake, gateway: ResolvedGateway): Promise<boolean> {
+    const epoch = this.registry.revocationEpoch;
+    const method = handshake.credential.method;
+    try {
+      await this.activate(gateway.identityGuards, conn, handshake, gateway);
+      if (!conn.auth) throw new UnauthenticatedError('No credential guard identified the socket', 'missing');
+    } catch (err) {
+      this.failAuth(conn, method, err);
+      return false;
+    }
+    if (!conn.isOpen) return false;
+    this.identified(conn, method);
+    try {
+      await this.activate(gateway.resourceGuards, conn, handshake, gateway);
+      // A revocation that landed while this socket was being checked may have found it in no index: check again.
+      if (this.registry.revocationEpoch !== epoch && conn.isOpen) {
+        await this.authenticator.recheck(conn.auth);
+        await this.activate(gateway.resourceGuards, conn, handshake, gateway);
+      }
+    } catch (err) {
+      if (!(err instanceof DomainError)) this.logger.error({ err, conn: conn.id }, 'resource check failed');
+      this.closer.close(conn, closeFor(err), clientMessage(err, closeFor(err)));
+      return false;
+    }
+    if (!conn.isOpen) return false;
+    conn.release();
+    return true;
+  }
+
+  private async activate(guards: CanActivate[], conn: Connection, handshake: WsHandshake, gateway: ResolvedGateway): Promise<void> {
+    for (const guard of guards) {
+      if (!conn.isOpen) return;
+      const ok = await this.consumer.tryActivate([guard], [conn, handshake, HANDSHAKE], gateway.instance, gateway.handshakeHandler, 'ws');
+      if (!ok) throw new ForbiddenError('Forbidden');
+    }
+  }
+
+  /** Identity established: index it, count it, and say `ready`, subscribed but holding fan-out until the resource checks pass. */
+  private identified(conn: Connection, method: string): void {
+    const auth = conn.auth!;
+    conn.state = 'open';
+    this.registry.authenticated(conn);
+    this.metrics.authAttempts.inc({ method, result: 'ok' });
+    this.logger.log({ conn: conn.id, endpoint: conn.endpoint, method, userId: conn.userId, sessionId: conn.sessionId, ip: conn.remoteAddress }, 'ws authenticated');
+    this.metrics.live.inc({ endpoint: conn.endpoint });
+    this.audit.recordLater('ws_auth', {
+      userId: conn.userId, sessionId: conn.sessionId, ip: conn.remoteAddress,
+      detail: { method, endpoint: conn.endpoint, ...(auth.kind === 'service' ? { apiKeyId: auth.apiKeyId, service: auth.name } : {}) },
+    });
+    // Subscribed before `ready`, holding fan-out until the ownership check passes: a message
+    // stored just after `ready` is neither missed nor shown to a socket that fails the check.
+    conn.hold();
+    this.registry.attachResource(conn);
+    conn.send('ready', {
+      sessionId: conn.sessionId ?? null, userId: conn.userId ?? null,
+      expiresAt: auth.kind === 'user' ? new Date(auth.expiresAt).toISOString() : null, resource: conn.resource,
+    });
+  }
+
+  private failAuth(conn: Connection, method: string, err: unknown): void {
+    if (!conn.isOpen) return;
+    const spec = closeFor(err);
+    const reason = err instanceof UnauthenticatedError ? err.reason : err instanceof WsPolicyError ? policyReason(err) : spec.error.toLowerCase();
+    this.metrics.authAttempts.inc({ method, result: reason });
+    if (!(err instanceof DomainError) && !(err instanceof WsPolicyError)) this.logger.error({ err, conn: conn.id }, 'authentication error');
+    if (spec.code === 4001 || spec.code === 4008) this.authFailures.hit(conn.remoteAddress);
+    this.logger.log({ conn: conn.id, endpoint: conn.endpoint, method, reason, code: spec.code, ip: conn.remoteAddress }, 'ws authentication failed');
+    this.audit.recordLater('ws_auth_failed', { ip: conn.remoteAddress, reason, detail: { method, endpoint: conn.endpoint, code: spec.code } });
+    this.closer.close(conn, spec, clientMessage(err, spec));
+  }
+}
+
+const policyReason = (err: WsPolicyError): string =>
+  err.spec === CLOSE.AUTH_TIMEOUT ? 'timeout' : err.spec === CLOSE.FIRST_FRAME_NOT_AUTH ? 'not_auth' : err.spec.error.toLowerCase();

@@ -1,0 +1,233 @@
+import { INestApplication, Logger } from '@nestjs/common';
+import { ModulesContainer } from '@nestjs/core';
+import { WsAdapter } from '@nestjs/platform-ws';
+import type { MessageMappingProperties } from '@nestjs/websockets';
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { isObservable, lastValueFrom, Observable } from 'rxjs';
+import { WebSocket, WebSocketServer } from 'ws';
+import { InvalidInputError } from '../../common/errors/domain-errors';
+import { AppConfig } from '../../config/app-config';
+import { CLOSE } from '../close-codes';
+import { Connection } from '../connection';
+import { ConnectionCloser } from '../connection-closer';
+import { ConnectionRegistry } from '../connection-registry';
+import { extractCredential, selectProtocol } from '../credentials';
+import { parseEnvelope } from '../frame-validation';
+import { isOriginAllowed } from '../origin-policy';
+import { RealtimeMetrics } from '../realtime.metrics';
+import { HeartbeatSweep, rejectUpgrade, waitClosed, withTimeout } from '../socket-utils';
+import { WsHandshake } from '../ws-handshake';
+import { HandshakeRunner } from './handshake-runner';
+import { BINARY_FRAME, INVALID_FRAME } from './ws-decorators';
+import { resolveGateway, WsEndpoint } from './ws-endpoint';
+import { WsPolicyFilter } from './ws-policy.filter';
+import { UnauthenticatedSlots } from './unauthenticated-slots';
+
+/** Frames a @Pipelined() handler lets overlap in flight per socket before the socket's frame queue waits. */
+const OVERLAP_DEPTH = 16;
+
+type Handler = (data: unknown, pattern: string) => Promise<unknown> | unknown;
+interface Deps {
+  config: AppConfig; registry: ConnectionRegistry; closer: ConnectionCloser; runner: HandshakeRunner;
+  metrics: RealtimeMetrics; filter: WsPolicyFilter; modules: ModulesContainer;
+}
+
+/**
+ * Our NestJS WebSocket adapter: @nestjs/platform-ws's WsAdapter, with what the
+ * stock one lacks (nestjs/nest #882, #9231, #4841): upgrade routing by path
+ * pattern with params, origin 403 before any 101, capacity, the gateway's
+ * class guards run at connect before `ready` and before any frame is
+ * dispatched (HandshakeRunner), frames held until that verdict and then handled
+ * in order, every unroutable frame answered rather than dropped, and a drain
+ * that closes 1001 instead of terminating. Gateways stay plain NestJS.
+ */
+export class PortcullisWsAdapter extends WsAdapter {
+  private readonly log = new Logger('Realtime');
+  private readonly endpoints: WsEndpoint[] = [];
+  private readonly connections = new WeakMap<Connection, Map<string, Handler>>();
+  private readonly slots = new UnauthenticatedSlots();
+  private wss?: WebSocketServer;
+  private heartbeat?: HeartbeatSweep;
+  private draining?: Promise<void>;
+  private deps?: Deps;
+
+  constructor(private readonly app: INestApplication) {
+    super(app);
+  }
+
+  override create(port: number, options: { path?: string } = {}): WsEndpoint {
+    if (port !== 0 || !options.path) throw new Error('Portcullis gateways share the HTTP port and declare a path: @WebSocketGateway({ path })');
+    const endpoint = new WsEndpoint(options.path);
+    this.endpoints.push(endpoint);
+    if (!this.wss) this.listen();
+    return endpoint;
+  }
+
+  override bindClientConnect(endpoint: WsEndpoint, callback: (...args: unknown[]) => void): void {
+    endpoint.onConnection = callback;
+    endpoint.gateway = resolveGateway(this.d.modules, endpoint.path);
+  }
+
+  override bindClientDisconnect(conn: Connection, callback: () => void): void {
+    conn.onClose(() => callback());
+  }
+
+  /** Nest hands us the gateway's @SubscribeMessage handlers for this socket; frames are dispatched to them in `dispatch`. */
+  override bindMessageHandlers(conn: Connection, handlers: MessageMappingProperties[]): void {
+    this.connections.set(conn, new Map(handlers.map((h) => [String(h.message), h.callback as Handler])));
+  }
+
+  /** Called by Nest once per gateway on shutdown: the first call drains every socket, the others wait for it. */
+  override async close(): Promise<void> {
+    this.draining ??= this.drain();
+    await this.draining;
+  }
+
+  override async dispose(): Promise<void> {
+    this.heartbeat?.stop();
+    this.wss?.close();
+  }
+
+  private get d(): Deps {
+    this.deps ??= this.resolve();
+    return this.deps;
+  }
+
+  private resolve(): Deps {
+    const deps: Deps = {
+      config: this.app.get(AppConfig), registry: this.app.get(ConnectionRegistry), closer: this.app.get(ConnectionCloser),
+      runner: this.app.get(HandshakeRunner), metrics: this.app.get(RealtimeMetrics), filter: this.app.get(WsPolicyFilter),
+      modules: this.app.get(ModulesContainer),
+    };
+    deps.metrics.unauthenticated = () => deps.registry.unauthenticatedCount;
+    return deps;
+  }
+
+  private listen(): void {
+    const ws = this.d.config.ws;
+    this.wss = new WebSocketServer({
+      noServer: true,
+      // Frames over the limit but under this hard cap get an `error` frame and 1009 from us. Past it ws refuses the
+      // frame itself with a bare 1009 (it closes before any hook runs); the cap bounds what one frame may buffer.
+      maxPayload: Math.max(ws.maxPayloadBytes * 16, 1 << 20),
+      perMessageDeflate: false,
+      clientTracking: false,
+      handleProtocols: selectProtocol,
+    });
+    (this.httpServer as Server).on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(req, socket, head));
+    if (ws.heartbeatMs > 0) this.heartbeat = new HeartbeatSweep(() => this.d.registry.values(), ws.heartbeatMs);
+  }
+
+  private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    if (this.draining) return rejectUpgrade(socket, 503, 'Service Unavailable');
+    const pathname = (req.url ?? '/').split('?')[0];
+    let params: Record<string, string> | undefined;
+    const endpoint = this.endpoints.find((e) => (params = e.match(pathname)) !== undefined);
+    if (!endpoint?.gateway || !params) return rejectUpgrade(socket, 404, 'Not Found');
+    if (!isOriginAllowed(req.headers.origin, req.headers.host, this.d.config.ws)) {
+      this.d.metrics.authAttempts.inc({ method: 'origin', result: 'refused' });
+      this.log.log({ origin: req.headers.origin, ip: req.socket.remoteAddress, path: pathname }, 'ws upgrade refused: origin not allowed');
+      return rejectUpgrade(socket, 403, 'Forbidden');
+    }
+    this.wss!.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, req, endpoint, params!));
+  }
+
+  private onConnection(ws: WebSocket, req: IncomingMessage, endpoint: WsEndpoint, params: Record<string, string>): void {
+    const { config, registry, closer, runner } = this.d;
+    const cfg = config.ws;
+    const ip = req.socket.remoteAddress ?? 'unknown';
+    const conn = new Connection(ws, endpoint.path, ip, cfg, (c) => closer.close(c, CLOSE.SLOW_CONSUMER), this.d.metrics.traffic);
+    conn.resource = params;
+    registry.admit(conn);
+    ws.on('close', (code: number) => this.onClosed(conn, code));
+    ws.on('error', (err) => this.log.debug({ err: err.message, conn: conn.id }, 'socket error'));
+    ws.on('pong', () => { conn.alive = true; });
+    ws.on('message', (data: Buffer, isBinary: boolean) => this.onMessage(conn, endpoint, data, isBinary));
+
+    if (registry.size > cfg.maxConnections) return closer.close(conn, CLOSE.SERVER_BUSY);
+    if (runner.authFailures.count(ip) >= cfg.authFailuresPerMinute) return closer.close(conn, CLOSE.TOO_MANY_AUTH_FAILURES);
+    const credential = extractCredential(req, cfg);
+    conn.authMethod = credential.method;
+    const handshake = new WsHandshake(req, params, credential);
+    if (credential.method === 'message') {
+      // Only sockets that have shown no credential hold an unauthenticated slot, and one address only its share.
+      if (!this.slots.take(conn, cfg.maxUnauthenticated)) return closer.close(conn, CLOSE.SERVER_BUSY);
+      handshake.expectAuthFrame(conn, cfg.authTimeoutMs);
+    }
+    if (credential.method === 'query') this.log.warn({ conn: conn.id, endpoint: endpoint.path }, 'deprecated: token passed in the query string');
+    void conn.run(async () => {
+      const accepted = await runner.run(conn, handshake, endpoint.gateway!);
+      this.slots.release(conn);
+      if (accepted) endpoint.onConnection!(conn, handshake);
+    });
+  }
+
+  private onMessage(conn: Connection, endpoint: WsEndpoint, data: Buffer, isBinary: boolean): void {
+    const traffic = this.d.metrics.traffic;
+    traffic.framesIn++;
+    traffic.bytesIn += data.length;
+    if (!conn.isOpen || this.draining) return;
+    if (data.length > this.d.config.ws.maxPayloadBytes) return this.d.closer.close(conn, CLOSE.FRAME_TOO_LARGE);
+    if (conn.firstFrame) return conn.firstFrame(data, isBinary);
+    void conn.run(() => this.dispatch(conn, endpoint, data, isBinary));
+  }
+
+  /** Routes one frame to its @SubscribeMessage handler; what cannot be routed goes to `$invalid`, so the same guards, budget and filter see it. */
+  private async dispatch(conn: Connection, endpoint: WsEndpoint, data: Buffer, isBinary: boolean): Promise<void> {
+    const handlers = this.connections.get(conn);
+    if (!conn.isOpen || !handlers) return;
+    let pattern = BINARY_FRAME;
+    let body: unknown = data;
+    if (!isBinary) {
+      const parsed = parseEnvelope(data.toString('utf8'));
+      pattern = parsed.ok ? parsed.frame.type : INVALID_FRAME;
+      body = parsed.ok ? parsed.frame : { id: parsed.refId, error: new InvalidInputError('frame', parsed.message) };
+    }
+    let handler = handlers.get(pattern);
+    if (!handler) {
+      const id = (body as { id?: string }).id;
+      const what = isBinary ? 'binary frames are' : `${pattern} is`;
+      body = { id, error: new InvalidInputError('type', `${what} not accepted on this endpoint`) };
+      pattern = INVALID_FRAME;
+      handler = handlers.get(INVALID_FRAME);
+      if (!handler) return this.d.filter.handle(conn, (body as { error: Error }).error, id);
+    }
+    const invoke = () => this.invoke(conn, handler!, body, pattern);
+    return endpoint.gateway!.pipelined.has(pattern) ? conn.overlap(invoke, OVERLAP_DEPTH) : invoke();
+  }
+
+  /** Runs the handler through Nest's pipeline (guards, interceptors, pipes, filter) and sends what it returns as `{event, data}`. */
+  private async invoke(conn: Connection, handler: Handler, body: unknown, pattern: string): Promise<void> {
+    const refId = (body as { id?: string }).id;
+    try {
+      let result = await handler(body, pattern);
+      if (isObservable(result)) result = await lastValueFrom(result as Observable<unknown>, { defaultValue: undefined });
+      const reply = result as { event?: unknown; data?: unknown } | undefined;
+      if (reply && typeof reply.event === 'string') conn.send(reply.event as 'pong', reply.data as Record<string, never>, refId);
+    } catch (err) {
+      // Nest's proxy hands errors to the gateway's filter; this is for one that escaped it.
+      this.d.filter.handle(conn, err, refId);
+    }
+  }
+
+  private onClosed(conn: Connection, code: number): void {
+    const wasAuthenticated = conn.auth !== undefined;
+    this.log.debug({ conn: conn.id, code, userId: conn.userId, durationMs: Date.now() - conn.connectedAt.getTime() }, 'ws disconnected');
+    this.slots.release(conn);
+    conn.closed();
+    this.d.registry.remove(conn);
+    if (wasAuthenticated) this.d.metrics.live.dec({ endpoint: conn.endpoint });
+  }
+
+  /** SIGTERM: refuse new upgrades, let in-flight frames finish, then error + 1001 to every socket. */
+  private async drain(): Promise<void> {
+    this.heartbeat?.stop();
+    const conns = [...this.d.registry.values()];
+    this.log.log({ sockets: conns.length }, 'ws drain: finishing in-flight frames, then closing every socket 1001');
+    await withTimeout(Promise.all(conns.map((c) => c.idle())), this.d.config.app.shutdownTimeoutMs / 2);
+    for (const c of conns) this.d.closer.close(c, CLOSE.SHUTTING_DOWN);
+    await withTimeout(Promise.all(conns.map((c) => waitClosed(c.ws))), 2000);
+    for (const c of conns) c.ws.terminate();
+  }
+}

@@ -1,0 +1,40 @@
+import { Inject, UseFilters, UseInterceptors, UsePipes } from '@nestjs/common';
+import { ConnectedSocket, MessageBody, SubscribeMessage, WsResponse } from '@nestjs/websockets';
+import { Connection } from '../connection';
+import { CLIENT_FRAME, ServerFrames } from '../frame-types';
+import { SessionLifecycleService } from '../session/session-lifecycle.service';
+import { FramePayloadPipe } from './frame-payload.pipe';
+import { ProtocolErrorBudgetInterceptor } from './protocol-error-budget.interceptor';
+import { INVALID_FRAME } from './ws-decorators';
+import { WsPolicyFilter } from './ws-policy.filter';
+
+/**
+ * What every Portcullis endpoint shares, as plain NestJS: the one exception
+ * filter, the protocol-error budget, payload validation, and the frames every
+ * endpoint takes — in-band re-auth, app-level ping, and the `$invalid` sink
+ * the adapter routes unroutable frames to (so they pass the same guards,
+ * budget and filter as any other). An endpoint extends this and adds its
+ * `@WebSocketGateway({ path })`, `@UseGuards(...)` and handlers.
+ */
+@UseFilters(WsPolicyFilter)
+@UseInterceptors(ProtocolErrorBudgetInterceptor)
+@UsePipes(FramePayloadPipe)
+export abstract class RealtimeGateway {
+  @Inject(SessionLifecycleService) protected readonly sessions!: SessionLifecycleService;
+
+  /** A token for the same user (or service) renews the socket; anything else closes 4001. The token is checked as a credential, not as a frame. */
+  @SubscribeMessage(CLIENT_FRAME.AUTH)
+  reauthenticate(@ConnectedSocket() conn: Connection, @MessageBody('payload') payload: Record<string, unknown>): Promise<WsResponse<ServerFrames['auth_ok']>> {
+    return this.sessions.reauthenticate(conn, payload.token);
+  }
+
+  @SubscribeMessage(CLIENT_FRAME.PING)
+  ping(): WsResponse<ServerFrames['pong']> {
+    return { event: 'pong', data: {} };
+  }
+
+  @SubscribeMessage(INVALID_FRAME)
+  invalid(@MessageBody() frame: { error: Error }): never {
+    throw frame.error;
+  }
+}

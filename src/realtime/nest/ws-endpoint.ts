@@ -1,0 +1,94 @@
+import { CanActivate, Type } from '@nestjs/common';
+import { GUARDS_METADATA } from '@nestjs/common/constants';
+import { ModulesContainer } from '@nestjs/core';
+import type { Module } from '@nestjs/core/injector/module';
+import { GATEWAY_OPTIONS, MESSAGE_MAPPING_METADATA, MESSAGE_METADATA } from '@nestjs/websockets/constants';
+import { PIPELINED, RESOURCE_CHECK } from './ws-decorators';
+
+/** A gateway as the adapter needs it at connect time: its class guards, split at the first resource check. */
+export interface ResolvedGateway {
+  instance: object;
+  metatype: Type<unknown>;
+  /** Guards that establish who the socket is (credential, active user): before `ready`. */
+  identityGuards: CanActivate[];
+  /** Ownership and membership checks: after `ready`, before any data. */
+  resourceGuards: CanActivate[];
+  /** Frame types whose handlers are @Pipelined(). */
+  pipelined: ReadonlySet<string>;
+  /** What `getHandler()` returns to a guard at connect time. */
+  handshakeHandler: (...args: unknown[]) => unknown;
+}
+
+/** One `@WebSocketGateway({ path })`: what `WsAdapter.create()` returns for it, and what the upgrade is routed by. */
+export class WsEndpoint {
+  gateway?: ResolvedGateway;
+  /** NestJS's connection callback: runs `handleConnection` and binds the message handlers. */
+  onConnection?: (...args: unknown[]) => void;
+  private readonly re: RegExp;
+  private readonly names: string[] = [];
+
+  constructor(readonly path: string) {
+    const pattern = path.replace(/:([A-Za-z]+)/g, (_, name: string) => {
+      this.names.push(name);
+      return '([^/]+)';
+    });
+    this.re = new RegExp(`^${pattern}/?$`);
+  }
+
+  /** Path params (`{conversationId}`) when the path matches, else undefined. */
+  match(pathname: string): Record<string, string> | undefined {
+    const m = this.re.exec(pathname);
+    if (!m) return undefined;
+    try {
+      return Object.fromEntries(this.names.map((n, i) => [n, decodeURIComponent(m[i + 1])]));
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+/**
+ * Finds the gateway class declared with this path and resolves its class
+ * guards from its module, the way Nest's own GuardsContextCreator does.
+ */
+export function resolveGateway(modules: ModulesContainer, path: string): ResolvedGateway {
+  const found: Array<{ module: Module; instance: object; metatype: Type<unknown> }> = [];
+  for (const module of modules.values()) {
+    for (const wrapper of module.providers.values()) {
+      const metatype = wrapper.metatype as Type<unknown> | undefined;
+      if (!metatype || !wrapper.instance || typeof metatype !== 'function') continue;
+      if (Reflect.getMetadata(GATEWAY_OPTIONS, metatype)?.path === path) found.push({ module, instance: wrapper.instance as object, metatype });
+    }
+  }
+  if (found.length !== 1) throw new Error(`expected one @WebSocketGateway with path ${path}, found ${found.length}`);
+  const { module, instance, metatype } = found[0];
+  const guards = ((Reflect.getMetadata(GUARDS_METADATA, metatype) ?? []) as Array<Type<CanActivate> | CanActivate>).map((g) => guardInstance(module, g));
+  const firstResource = guards.findIndex((g) => Reflect.getMetadata(RESOURCE_CHECK, g.constructor) === true);
+  const split = firstResource < 0 ? guards.length : firstResource;
+  const handleConnection = (instance as { handleConnection?: (...a: unknown[]) => unknown }).handleConnection;
+  return {
+    instance, metatype,
+    identityGuards: guards.slice(0, split), resourceGuards: guards.slice(split),
+    pipelined: pipelinedPatterns(metatype),
+    handshakeHandler: handleConnection ?? function handshake() { return undefined; },
+  };
+}
+
+function guardInstance(module: Module, guard: Type<CanActivate> | CanActivate): CanActivate {
+  if (typeof guard !== 'function') return guard;
+  const wrapper = module.injectables.get(guard) ?? module.providers.get(guard);
+  if (!wrapper?.instance) throw new Error(`guard ${guard.name} is not resolvable in ${module.name}`);
+  return wrapper.instance as CanActivate;
+}
+
+function pipelinedPatterns(metatype: Type<unknown>): Set<string> {
+  const out = new Set<string>();
+  for (let proto = metatype.prototype; proto && proto !== Object.prototype; proto = Object.getPrototypeOf(proto)) {
+    for (const name of Object.getOwnPropertyNames(proto)) {
+      const method = Object.getOwnPropertyDescriptor(proto, name)?.value;
+      if (typeof method !== 'function' || !Reflect.getMetadata(MESSAGE_MAPPING_METADATA, method)) continue;
+      if (Reflect.getMetadata(PIPELINED, method)) out.add(Reflect.getMetadata(MESSAGE_METADATA, method));
+    }
+  }
+  return out;
+}
