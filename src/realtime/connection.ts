@@ -36,8 +36,9 @@ export class Connection {
   /** Resource ids from the path (entryId, conversationId). */
   resource: Record<string, string> = {};
   alive = true;
-  /** What the handshake guards learned for the gateway (e.g. the entry a reflection streams). */
-  readonly context: Record<string, unknown> = {};
+  private ctx?: Record<string, unknown>;
+  /** The gateway's @SubscribeMessage handlers bound to this socket, by the endpoint's pattern index (set once authenticated). */
+  handlers: Array<(data: unknown, pattern: string) => unknown> | undefined;
   /** Set while the handshake waits for a first-frame `auth`: the next frame goes here, not to a handler. */
   firstFrame: ((data: Buffer, isBinary: boolean) => void) | undefined;
   private chain: Promise<void> = Promise.resolve();
@@ -64,6 +65,11 @@ export class Connection {
 
   get sessionId(): string | undefined {
     return this.auth?.kind === 'user' ? this.auth.sessionId : undefined;
+  }
+
+  /** What the handshake guards learned for the gateway (e.g. the entry a reflection streams); made on first use, most sockets need none. */
+  get context(): Record<string, unknown> {
+    return (this.ctx ??= {});
   }
 
   get isOpen(): boolean {

@@ -29,7 +29,11 @@ export class WsHandshake {
         conn.firstFrame = undefined;
         reject(new WsPolicyError(CLOSE.AUTH_TIMEOUT));
       }, timeoutMs);
-      conn.onClose(() => clearTimeout(timer));
+      // Settle on close too: an unsettled wait would hold the socket's frame queue, and shutdown waits for that queue.
+      conn.onClose(() => {
+        clearTimeout(timer);
+        reject(new WsPolicyError(CLOSE.AUTH_TIMEOUT, 'closed before the auth frame'));
+      });
       conn.firstFrame = (data, isBinary) => {
         clearTimeout(timer);
         conn.firstFrame = undefined;

@@ -27,7 +27,7 @@ import { UnauthenticatedSlots } from './unauthenticated-slots';
 /** Frames a @Pipelined() handler lets overlap in flight per socket before the socket's frame queue waits. */
 const OVERLAP_DEPTH = 16;
 
-type Handler = (data: unknown, pattern: string) => Promise<unknown> | unknown;
+type Handler = (data: unknown, pattern: string) => unknown;
 interface Deps {
   config: AppConfig; registry: ConnectionRegistry; closer: ConnectionCloser; runner: HandshakeRunner;
   metrics: RealtimeMetrics; filter: WsPolicyFilter; modules: ModulesContainer;
@@ -45,7 +45,6 @@ interface Deps {
 export class PortcullisWsAdapter extends WsAdapter {
   private readonly log = new Logger('Realtime');
   private readonly endpoints: WsEndpoint[] = [];
-  private readonly connections = new WeakMap<Connection, Map<string, Handler>>();
   private readonly slots = new UnauthenticatedSlots();
   private wss?: WebSocketServer;
   private heartbeat?: HeartbeatSweep;
@@ -69,13 +68,18 @@ export class PortcullisWsAdapter extends WsAdapter {
     endpoint.gateway = resolveGateway(this.d.modules, endpoint.path);
   }
 
+  /** Only a gateway with `handleDisconnect` needs to hear of it: a hook per socket is memory held for its whole life. */
   override bindClientDisconnect(conn: Connection, callback: () => void): void {
-    conn.onClose(() => callback());
+    if (this.endpointOf(conn)?.gateway?.handlesDisconnect) conn.onClose(callback);
   }
 
-  /** Nest hands us the gateway's @SubscribeMessage handlers for this socket; frames are dispatched to them in `dispatch`. */
+  /** Nest hands us the gateway's @SubscribeMessage handlers, bound to this socket; frames are dispatched to them in `dispatch`. */
   override bindMessageHandlers(conn: Connection, handlers: MessageMappingProperties[]): void {
-    this.connections.set(conn, new Map(handlers.map((h) => [String(h.message), h.callback as Handler])));
+    const endpoint = this.endpointOf(conn)!;
+    const bound: Handler[] = [];
+    for (const h of handlers) bound[endpoint.patternIndex(String(h.message))] = h.callback as Handler;
+    // An array on the socket itself: a Map (or a WeakMap entry) per socket cost a few hundred bytes more at 10,000 sockets.
+    conn.handlers = bound;
   }
 
   /** Called by Nest once per gateway on shutdown: the first call drains every socket, the others wait for it. */
@@ -87,6 +91,10 @@ export class PortcullisWsAdapter extends WsAdapter {
   override async dispose(): Promise<void> {
     this.heartbeat?.stop();
     this.wss?.close();
+  }
+
+  private endpointOf(conn: Connection): WsEndpoint | undefined {
+    return this.endpoints.find((e) => e.path === conn.endpoint);
   }
 
   private get d(): Deps {
@@ -147,17 +155,27 @@ export class PortcullisWsAdapter extends WsAdapter {
 
     if (registry.size > cfg.maxConnections) return closer.close(conn, CLOSE.SERVER_BUSY);
     if (runner.authFailures.count(ip) >= cfg.authFailuresPerMinute) return closer.close(conn, CLOSE.TOO_MANY_AUTH_FAILURES);
+    this.handshake(conn, req, endpoint, params);
+  }
+
+  /**
+   * Its own scope on purpose: closures share their function's context in V8,
+   * so a handshake started beside the socket's listeners kept the upgrade
+   * request (headers and all) alive for the socket's whole life.
+   */
+  private handshake(conn: Connection, req: IncomingMessage, endpoint: WsEndpoint, params: Record<string, string>): void {
+    const cfg = this.d.config.ws;
     const credential = extractCredential(req, cfg);
     conn.authMethod = credential.method;
     const handshake = new WsHandshake(req, params, credential);
     if (credential.method === 'message') {
       // Only sockets that have shown no credential hold an unauthenticated slot, and one address only its share.
-      if (!this.slots.take(conn, cfg.maxUnauthenticated)) return closer.close(conn, CLOSE.SERVER_BUSY);
+      if (!this.slots.take(conn, cfg.maxUnauthenticated)) return this.d.closer.close(conn, CLOSE.SERVER_BUSY);
       handshake.expectAuthFrame(conn, cfg.authTimeoutMs);
     }
     if (credential.method === 'query') this.log.warn({ conn: conn.id, endpoint: endpoint.path }, 'deprecated: token passed in the query string');
     void conn.run(async () => {
-      const accepted = await runner.run(conn, handshake, endpoint.gateway!);
+      const accepted = await this.d.runner.run(conn, handshake, endpoint.gateway!);
       this.slots.release(conn);
       if (accepted) endpoint.onConnection!(conn, handshake);
     });
@@ -175,7 +193,7 @@ export class PortcullisWsAdapter extends WsAdapter {
 
   /** Routes one frame to its @SubscribeMessage handler; what cannot be routed goes to `$invalid`, so the same guards, budget and filter see it. */
   private async dispatch(conn: Connection, endpoint: WsEndpoint, data: Buffer, isBinary: boolean): Promise<void> {
-    const handlers = this.connections.get(conn);
+    const handlers = conn.handlers;
     if (!conn.isOpen || !handlers) return;
     let pattern = BINARY_FRAME;
     let body: unknown = data;
@@ -184,13 +202,13 @@ export class PortcullisWsAdapter extends WsAdapter {
       pattern = parsed.ok ? parsed.frame.type : INVALID_FRAME;
       body = parsed.ok ? parsed.frame : { id: parsed.refId, error: new InvalidInputError('frame', parsed.message) };
     }
-    let handler = handlers.get(pattern);
+    let handler = handlerFor(handlers, endpoint, pattern);
     if (!handler) {
       const id = (body as { id?: string }).id;
       const what = isBinary ? 'binary frames are' : `${pattern} is`;
       body = { id, error: new InvalidInputError('type', `${what} not accepted on this endpoint`) };
       pattern = INVALID_FRAME;
-      handler = handlers.get(INVALID_FRAME);
+      handler = handlerFor(handlers, endpoint, INVALID_FRAME);
       if (!handler) return this.d.filter.handle(conn, (body as { error: Error }).error, id);
     }
     const invoke = () => this.invoke(conn, handler!, body, pattern);
@@ -230,4 +248,9 @@ export class PortcullisWsAdapter extends WsAdapter {
     await withTimeout(Promise.all(conns.map((c) => waitClosed(c.ws))), 2000);
     for (const c of conns) c.ws.terminate();
   }
+}
+
+function handlerFor(handlers: Handler[], endpoint: WsEndpoint, pattern: string): Handler | undefined {
+  const i = endpoint.patternIndex(pattern, false);
+  return i < 0 ? undefined : handlers[i];
 }

@@ -17,6 +17,8 @@ export interface ResolvedGateway {
   pipelined: ReadonlySet<string>;
   /** What `getHandler()` returns to a guard at connect time. */
   handshakeHandler: (...args: unknown[]) => unknown;
+  /** Whether the gateway implements `handleDisconnect` (Nest's disconnect hook is bound per socket only then). */
+  handlesDisconnect: boolean;
 }
 
 /** One `@WebSocketGateway({ path })`: what `WsAdapter.create()` returns for it, and what the upgrade is routed by. */
@@ -26,6 +28,7 @@ export class WsEndpoint {
   onConnection?: (...args: unknown[]) => void;
   private readonly re: RegExp;
   private readonly names: string[] = [];
+  private readonly patterns = new Map<string, number>();
 
   constructor(readonly path: string) {
     const pattern = path.replace(/:([A-Za-z]+)/g, (_, name: string) => {
@@ -33,6 +36,16 @@ export class WsEndpoint {
       return '([^/]+)';
     });
     this.re = new RegExp(`^${pattern}/?$`);
+  }
+
+  /** A frame pattern's slot in each socket's handler array; -1 for one this endpoint has no handler for (when `add` is false). */
+  patternIndex(pattern: string, add = true): number {
+    let i = this.patterns.get(pattern);
+    if (i === undefined) {
+      if (!add) return -1;
+      this.patterns.set(pattern, (i = this.patterns.size));
+    }
+    return i;
   }
 
   /** Path params (`{conversationId}`) when the path matches, else undefined. */
@@ -65,12 +78,14 @@ export function resolveGateway(modules: ModulesContainer, path: string): Resolve
   const guards = ((Reflect.getMetadata(GUARDS_METADATA, metatype) ?? []) as Array<Type<CanActivate> | CanActivate>).map((g) => guardInstance(module, g));
   const firstResource = guards.findIndex((g) => Reflect.getMetadata(RESOURCE_CHECK, g.constructor) === true);
   const split = firstResource < 0 ? guards.length : firstResource;
-  const handleConnection = (instance as { handleConnection?: (...a: unknown[]) => unknown }).handleConnection;
+  const hooks = instance as { handleConnection?: (...a: unknown[]) => unknown; handleDisconnect?: unknown };
+  const handleConnection = hooks.handleConnection;
   return {
     instance, metatype,
     identityGuards: guards.slice(0, split), resourceGuards: guards.slice(split),
     pipelined: pipelinedPatterns(metatype),
     handshakeHandler: handleConnection ?? function handshake() { return undefined; },
+    handlesDisconnect: typeof hooks.handleDisconnect === 'function',
   };
 }
 
