@@ -78,7 +78,11 @@ export function restRefresher(t: TestApp, initialRefreshToken: string): { refres
 
 /** An app on a given port and SQLite file, for restarting "the same server" in place. */
 export async function startAppAt(env: Record<string, string>, port: number): Promise<INestApplication> {
-  const config = AppConfig.fromEnvironment({ NODE_ENV: 'test', LOG_LEVEL: 'silent', LOGIN_RATE_LIMIT_PER_MINUTE: '1000', ...env });
+  // As startTestApp: the PostgreSQL pass runs this on PostgreSQL (the database outlives the restart either way).
+  const pg = process.env.PORTCULLIS_TEST_POSTGRES_URL;
+  const config = AppConfig.fromEnvironment({
+    NODE_ENV: 'test', LOG_LEVEL: 'silent', LOGIN_RATE_LIMIT_PER_MINUTE: '1000', ...(pg ? { DB_TYPE: 'postgres', DATABASE_URL: pg } : {}), ...env,
+  });
   const app = await createApp(config);
   await app.listen(port, '127.0.0.1');
   return app;
