@@ -303,6 +303,18 @@ describe('/ws/conversations/:conversationId (e2e)', () => {
     expect(a.ws.readyState).toBe(a.ws.OPEN);
   });
 
+  it('counts every kind of bad frame against one budget: a bad payload, an unknown type, a binary frame, bad JSON', async () => {
+    const id = await newConversation();
+    const a = await ready(id, alice);
+    a.send('chat_message', { content: 42 });
+    a.send('no_such_type', {});
+    a.ws.send(Buffer.from([1, 2, 3]));
+    for (let i = 0; i < 3; i++) expect((await a.next('error')).payload.code).toBe('BAD_REQUEST');
+    await expectAlive(a);
+    a.ws.send('not json');
+    expect((await a.closedWithin()).code).toBe(1008);
+  });
+
   it('closes 1008 after more than WS_MAX_PROTOCOL_ERRORS (3) bad frames in a minute', async () => {
     const id = await newConversation();
     const a = await ready(id, alice);

@@ -6,8 +6,8 @@ import { CloseSpec } from './close-codes';
  * unlike domain errors, which the one mapper in close-mapping.ts translates.
  */
 export class WsPolicyError extends Error {
-  constructor(readonly spec: CloseSpec, message: string = spec.reason, options?: { cause?: unknown }) {
-    super(message, options);
+  constructor(readonly spec: CloseSpec, message: string = spec.reason) {
+    super(message);
     this.name = 'WsPolicyError';
   }
 }

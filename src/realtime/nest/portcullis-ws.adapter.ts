@@ -215,7 +215,7 @@ export class PortcullisWsAdapter extends WsAdapter {
     return endpoint.gateway!.pipelined.has(pattern) ? conn.overlap(invoke, OVERLAP_DEPTH) : invoke();
   }
 
-  /** Runs the handler through Nest's pipeline (guards, interceptors, pipes, filter) and sends what it returns as `{event, data}`. */
+  /** Runs the handler through Nest's pipeline (guards, any interceptors, pipes, filter) and sends what it returns as `{event, data}`. */
   private async invoke(conn: Connection, handler: Handler, body: unknown, pattern: string): Promise<void> {
     const refId = (body as { id?: string }).id;
     try {

@@ -1,23 +1,21 @@
-import { Inject, UseFilters, UseInterceptors, UsePipes } from '@nestjs/common';
+import { Inject, UseFilters, UsePipes } from '@nestjs/common';
 import { ConnectedSocket, MessageBody, SubscribeMessage, WsResponse } from '@nestjs/websockets';
 import { Connection } from '../connection';
 import { CLIENT_FRAME, ServerFrames } from '../frame-types';
 import { SessionLifecycleService } from '../session/session-lifecycle.service';
 import { FramePayloadPipe } from './frame-payload.pipe';
-import { ProtocolErrorBudgetInterceptor } from './protocol-error-budget.interceptor';
 import { INVALID_FRAME } from './ws-decorators';
 import { WsPolicyFilter } from './ws-policy.filter';
 
 /**
  * What every Portcullis endpoint shares, as plain NestJS: the one exception
- * filter, the protocol-error budget, payload validation, and the frames every
+ * filter (which also keeps the protocol-error budget), payload validation, and the frames every
  * endpoint takes — in-band re-auth, app-level ping, and the `$invalid` sink
- * the adapter routes unroutable frames to (so they pass the same guards,
- * budget and filter as any other). An endpoint extends this and adds its
+ * the adapter routes unroutable frames to (so they pass the same guards
+ * and filter as any other). An endpoint extends this and adds its
  * `@WebSocketGateway({ path })`, `@UseGuards(...)` and handlers.
  */
 @UseFilters(WsPolicyFilter)
-@UseInterceptors(ProtocolErrorBudgetInterceptor)
 @UsePipes(FramePayloadPipe)
 export abstract class RealtimeGateway {
   @Inject(SessionLifecycleService) protected readonly sessions!: SessionLifecycleService;
