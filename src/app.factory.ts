@@ -6,6 +6,8 @@ import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { AppConfig } from './config/app-config';
 import { HttpExceptionFilter } from './common/filters/http-exception.filter';
+import { corsOptions } from './common/http/cors';
+import { requestContext } from './common/http/request-context';
 
 /**
  * Builds the application exactly as `npm start` runs it; e2e tests call this
@@ -14,7 +16,10 @@ import { HttpExceptionFilter } from './common/filters/http-exception.filter';
 export async function createApp(config: AppConfig, logDestination?: NodeJS.WritableStream): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, logDestination), { bufferLogs: true, abortOnError: false });
   app.useLogger(app.get(Logger));
-  app.set('trust proxy', 'loopback');
+  // Express must not read forwarding headers on its own: requestContext sets req.ip from TRUST_PROXY, one rule for REST and sockets.
+  app.set('trust proxy', false);
+  app.use(requestContext(config.http.clientAddress));
+  if (config.http.corsOrigins.length) app.enableCors(corsOptions(config.http.corsOrigins));
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, stopAtFirstError: false }));
   app.useGlobalFilters(new HttpExceptionFilter());
   setUpOpenApi(app);

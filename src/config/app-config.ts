@@ -1,5 +1,7 @@
 import { AUTH_METHODS, AuthMethod, EnvironmentVariables, validateEnvironment } from './env.validation';
 import { parseDurationSeconds } from '../common/util/duration';
+import { ClientAddressPolicy, compileTrustProxy } from '../common/net/client-address';
+import { parseCorsOrigins } from '../common/http/cors';
 
 /**
  * The validated settings, grouped by concern. Built once at boot; every module
@@ -11,6 +13,9 @@ export class AppConfig {
   readonly ws: { tokenHeader: string; authTimeoutMs: number; authMethods: ReadonlySet<AuthMethod>; allowQueryToken: boolean; allowedOrigins: string[]; requireOrigin: boolean; reauthLeadMs: number; heartbeatMs: number; maxProtocolErrors: number; maxPayloadBytes: number; maxBufferedBytes: number; maxConnections: number; maxConnectionsPerUser: number; maxUnauthenticated: number; authFailuresPerMinute: number; serviceToken?: string; reflectionChunkDelayMs: number };
   readonly database: { type: 'sqlite' | 'postgres'; sqlitePath: string; sqliteSynchronous: 'full' | 'normal'; url?: string };
   readonly redis: { url?: string; keyPrefix: string };
+  /** Behind proxies and for browsers on other origins. */
+  readonly http: { clientAddress: ClientAddressPolicy; corsOrigins: string[] };
+  readonly retention: { auditDays: number; graceDays: number; intervalMs: number; batchSize: number };
 
   constructor(env: EnvironmentVariables) {
     this.app = {
@@ -39,6 +44,14 @@ export class AppConfig {
     };
     this.database = { type: env.DB_TYPE, sqlitePath: env.SQLITE_PATH, sqliteSynchronous: env.SQLITE_SYNCHRONOUS, url: env.DATABASE_URL };
     this.redis = { url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX };
+    this.http = {
+      clientAddress: { trust: compileTrustProxy(env.TRUST_PROXY), header: env.TRUST_PROXY_HEADER },
+      corsOrigins: parseCorsOrigins(env.CORS_ORIGINS),
+    };
+    this.retention = {
+      auditDays: env.AUDIT_RETENTION_DAYS, graceDays: env.RETENTION_GRACE_DAYS,
+      intervalMs: env.RETENTION_INTERVAL_MS, batchSize: env.RETENTION_BATCH_SIZE,
+    };
   }
 
   static fromEnvironment(raw: Record<string, string | undefined> = process.env): AppConfig {

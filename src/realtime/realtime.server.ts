@@ -7,6 +7,7 @@ import { AppConfig } from '../config/app-config';
 import { AuditService } from '../audit/audit.service';
 import { DomainError, UnauthenticatedError } from '../common/errors/domain-errors';
 import { WindowCounter } from '../common/util/window-counter';
+import { clientAddress } from '../common/net/client-address';
 import { CLOSE, CloseSpec, ERROR } from './close-codes';
 import { clientMessage, closeFor } from './close-mapping';
 import { Connection, ConnectionLifecycle } from './connection';
@@ -114,7 +115,7 @@ export class RealtimeServer implements OnApplicationBootstrap, BeforeApplication
   }
 
   private onConnection(ws: WebSocket, req: IncomingMessage, gateway: WsGateway, params: Record<string, string>): void {
-    const ip = req.socket.remoteAddress ?? 'unknown';
+    const ip = clientAddress(req, this.config.http.clientAddress);
     const cfg = this.config.ws;
     const conn = new Connection(ws, gateway.path, ip, cfg, (c) => this.close(c, CLOSE.SLOW_CONSUMER));
     conn.resource = params;
