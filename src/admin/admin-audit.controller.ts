@@ -1,7 +1,7 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { Roles } from '../common/decorators/auth.decorators';
-import { AuditService, AuditView } from '../audit/audit.service';
+import { AuditPage, AuditService } from '../audit/audit.service';
 import { AuditQueryDto } from './dto/admin.dto';
 
 @ApiTags('admin')
@@ -12,7 +12,7 @@ export class AdminAuditController {
   constructor(private readonly audit: AuditService) {}
 
   @Get()
-  query(@Query() q: AuditQueryDto): Promise<AuditView[]> {
+  query(@Query() q: AuditQueryDto): Promise<AuditPage> {
     return this.audit.query(q);
   }
 }

@@ -2,7 +2,7 @@ import { Body, Controller, Get, Param, ParseUUIDPipe, Patch, Query } from '@nest
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { AuthUser, CurrentUser, Roles } from '../common/decorators/auth.decorators';
 import { PublicUser, toPublicUser, UsersService } from '../users/users.service';
-import { PageQueryDto, UpdateUserDto } from './dto/admin.dto';
+import { UpdateUserDto, UsersQueryDto } from './dto/admin.dto';
 
 @ApiTags('admin')
 @ApiBearerAuth()
@@ -12,8 +12,8 @@ export class AdminUsersController {
   constructor(private readonly users: UsersService) {}
 
   @Get()
-  async list(@Query() q: PageQueryDto): Promise<PublicUser[]> {
-    return (await this.users.list(q.limit, q.offset)).map(toPublicUser);
+  list(@Query() q: UsersQueryDto) {
+    return this.users.list({ email: q.email, active: q.active }, q.limit, q.offset);
   }
 
   /** Deactivation keeps the sessions but every credential check now answers "inactive" (REST 403, sockets 4002). */

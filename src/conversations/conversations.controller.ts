@@ -34,7 +34,7 @@ export class ConversationsController {
   addMember(
     @CurrentUser() user: AuthUser, @Param('id', uuidOr404('Conversation')) id: string, @Body() dto: AddMemberDto,
   ): Promise<MemberView & { added: boolean }> {
-    return this.conversations.addMember(id, user.userId, dto.userId);
+    return this.conversations.addMember(id, user.userId, { userId: dto.userId, email: dto.email });
   }
 
   @Delete(':id/members/:userId')
