@@ -16,6 +16,7 @@ import { EntriesModule } from './entries/entries.module';
 import { ConversationsModule } from './conversations/conversations.module';
 import { GatewaysModule } from './gateways/gateways.module';
 import { ScaleoutModule } from './scaleout/scaleout.module';
+import { RetentionModule } from './retention/retention.module';
 
 @Module({})
 export class AppModule {
@@ -36,6 +37,7 @@ export class AppModule {
         ScaleoutModule.forRoot(config),
         AdminModule,
         HealthModule,
+        RetentionModule,
       ],
       providers: [SqlitePragmas],
     };

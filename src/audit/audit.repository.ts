@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Brackets, Repository } from 'typeorm';
+import { deleteBatch } from '../database/batch-delete';
 import { AuditEvent } from './audit-event.entity';
 
 export type AuditRow = Pick<AuditEvent, 'id' | 'type' | 'userId' | 'sessionId' | 'ip' | 'reason' | 'detail' | 'createdAt'>;
@@ -48,9 +49,7 @@ export class AuditRepository {
   }
 
   /** Deletes up to `limit` rows older than `cutoff`; returns how many went. */
-  async deleteOlderThan(cutoff: Date, limit: number): Promise<number> {
-    const rows = await this.repo.createQueryBuilder('a').select('a.id', 'id').where('a.createdAt < :cutoff', { cutoff }).limit(limit).getRawMany<{ id: string }>();
-    if (rows.length) await this.repo.delete(rows.map((r) => r.id));
-    return rows.length;
+  deleteOlderThan(cutoff: Date, limit: number): Promise<number> {
+    return deleteBatch(this.repo, (qb) => qb.where('t.createdAt < :cutoff', { cutoff }), limit);
   }
 }

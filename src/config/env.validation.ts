@@ -83,7 +83,7 @@ export class EnvironmentVariables {
   @Transform(toInt) @IsInt() @Min(1) AUDIT_RETENTION_DAYS = 90;
   @Transform(toInt) @IsInt() @Min(0) RETENTION_GRACE_DAYS = 7;
   @Transform(toInt) @IsInt() @Min(0) RETENTION_INTERVAL_MS = 3_600_000;
-  @Transform(toInt) @IsInt() @Min(1) @Max(100_000) RETENTION_BATCH_SIZE = 1000;
+  @Transform(toInt) @IsInt() @Min(1) @Max(10_000) RETENTION_BATCH_SIZE = 1000;
 }
 
 export class ConfigValidationError extends Error {}
