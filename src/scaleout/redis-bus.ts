@@ -2,7 +2,7 @@ import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs
 import Redis from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { AppConfig } from '../config/app-config';
-import { MetricsService } from '../metrics/metrics.service';
+import { RedisBusMetrics } from './redis-bus.metrics';
 
 /** What instances tell each other; every message goes through one channel, so each publisher's order is kept. */
 export type BusMessage =
@@ -29,26 +29,18 @@ export class RedisBus implements OnModuleInit, OnApplicationShutdown {
   private readonly handlers: Array<(m: BusMessage) => void> = [];
   private readonly beforeQuit: Array<() => Promise<void>> = [];
   private closed = false;
-  private readonly published;
-  private readonly received;
-  private readonly errors;
-  private readonly reconnects;
 
-  constructor(config: AppConfig, metrics: MetricsService) {
-    this.published = metrics.counter('portcullis_redis_bus_published_total', 'Messages this instance published on the Redis bus', ['kind'] as const);
-    this.received = metrics.counter('portcullis_redis_bus_received_total', 'Messages from other instances received on the Redis bus', ['kind'] as const);
-    this.errors = metrics.counter('portcullis_redis_bus_errors_total', 'Redis bus failures: connection errors, failed publishes, unparsable messages, failed handlers', ['stage'] as const);
-    this.reconnects = metrics.counter('portcullis_redis_reconnects_total', 'Reconnection attempts to Redis by connection', ['role'] as const);
+  constructor(config: AppConfig, private readonly metrics: RedisBusMetrics) {
     this.prefix = config.redis.keyPrefix;
     const options = { lazyConnect: true, connectionName: `portcullis-${this.instanceId}` };
     this.pub = new Redis(config.redis.url!, options);
     this.sub = new Redis(config.redis.url!, options);
     for (const [role, client] of [['publisher', this.pub], ['subscriber', this.sub]] as const) {
       client.on('error', (err: Error) => {
-        this.errors.inc({ stage: 'connection' });
+        this.metrics.errors.inc({ stage: 'connection' });
         this.logger.warn({ err: err.message, role }, 'redis connection error');
       });
-      client.on('reconnecting', () => this.reconnects.inc({ role }));
+      client.on('reconnecting', () => this.metrics.reconnects.inc({ role }));
     }
     this.sub.on('message', (_channel: string, text: string) => this.receive(text));
   }
@@ -93,9 +85,9 @@ export class RedisBus implements OnModuleInit, OnApplicationShutdown {
   publish(message: BusMessage): void {
     if (this.closed) return;
     this.pub.publish(this.channel, JSON.stringify({ from: this.instanceId, ...message })).then(
-      () => this.published.inc({ kind: message.kind }),
+      () => this.metrics.published.inc({ kind: message.kind }),
       (err: Error) => {
-        this.errors.inc({ stage: 'publish' });
+        this.metrics.errors.inc({ stage: 'publish' });
         this.logger.error({ err: err.message, kind: message.kind }, 'redis publish failed');
       },
     );
@@ -117,16 +109,16 @@ export class RedisBus implements OnModuleInit, OnApplicationShutdown {
     try {
       message = JSON.parse(text);
     } catch {
-      this.errors.inc({ stage: 'parse' });
+      this.metrics.errors.inc({ stage: 'parse' });
       return this.logger.warn('unparsable bus message dropped');
     }
     if (message.from === this.instanceId) return;
-    this.received.inc({ kind: ['event', 'chat', 'close'].includes(message.kind) ? message.kind : 'other' });
+    this.metrics.received.inc({ kind: ['event', 'chat', 'close'].includes(message.kind) ? message.kind : 'other' });
     for (const handler of this.handlers) {
       try {
         handler(message);
       } catch (err) {
-        this.errors.inc({ stage: 'handler' });
+        this.metrics.errors.inc({ stage: 'handler' });
         this.logger.error({ err, kind: message.kind }, 'bus message handler failed');
       }
     }
