@@ -31,7 +31,8 @@ function setUpOpenApi(app: INestApplication): void {
     .setTitle('Portcullis')
     .setDescription('REST API of Portcullis. The WebSocket protocol is described in docs/asyncapi.yaml and docs/protocol.md.')
     .setVersion('1')
-    .addBearerAuth()
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'An access token from POST /v1/auth/login' })
+    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'METRICS_TOKEN, when the service sets one' }, 'metricsToken')
     .build();
   SwaggerModule.setup('api/docs', app, () => SwaggerModule.createDocument(app, doc));
 }
