@@ -19,15 +19,21 @@ step() { printf '\n== %s\n' "$*"; }
 step "fresh copy of $(git -C "$ROOT" rev-parse --short HEAD) (committed files only)"
 git clone -q --no-hardlinks "$ROOT" "$WORK/src"
 
-step "build stage: npm ci && npm run build"
-mkdir -p "$WORK/build"
+# The two stages are independent (as BuildKit runs them): in parallel, each with its own log.
+step "build stage (npm ci && npm run build) and production-deps stage (npm ci --omit=dev), in parallel"
+mkdir -p "$WORK/build" "$WORK/deps"
 ( cd "$WORK/src" && cp package.json package-lock.json tsconfig.json tsconfig.build.json nest-cli.json "$WORK/build/" && cp -r src migrations "$WORK/build/" )
-( cd "$WORK/build" && npm ci --no-audit --no-fund --loglevel=error && npm run -s build )
-
-step "production-deps stage: npm ci --omit=dev"
-mkdir -p "$WORK/deps"
 cp "$WORK/src/package.json" "$WORK/src/package-lock.json" "$WORK/deps/"
-( cd "$WORK/deps" && npm ci --omit=dev --no-audit --no-fund --loglevel=error )
+( cd "$WORK/build" && npm ci --no-audit --no-fund --loglevel=error && npm run -s build ) >"$WORK/build.log" 2>&1 &
+BUILD=$!
+( cd "$WORK/deps" && npm ci --omit=dev --no-audit --no-fund --loglevel=error ) >"$WORK/deps.log" 2>&1 &
+DEPS=$!
+# Both waited for before judging, so no install is left running when this exits.
+build_rc=0; wait "$BUILD" || build_rc=$?
+deps_rc=0; wait "$DEPS" || deps_rc=$?
+if [ "$build_rc" -ne 0 ]; then echo "build stage failed:" >&2; cat "$WORK/build.log" >&2; exit 1; fi
+if [ "$deps_rc" -ne 0 ]; then echo "production-deps stage failed:" >&2; cat "$WORK/deps.log" >&2; exit 1; fi
+echo "both stages done"
 # (typescript and ts-node do come along: typeorm names ts-node as an optional peer. The build tools must not.)
 for dev in @nestjs/cli jest supertest; do
   if [ -d "$WORK/deps/node_modules/$dev" ]; then echo "$dev was installed with --omit=dev" >&2; exit 1; fi
