@@ -7,6 +7,8 @@ import { AppModule } from './app.module';
 import { AppConfig } from './config/app-config';
 import { HttpExceptionFilter } from './common/filters/http-exception.filter';
 import { PortcullisWsAdapter } from './realtime/nest/portcullis-ws.adapter';
+import { corsOptions } from './common/http/cors';
+import { requestContext } from './common/http/request-context';
 
 /**
  * Builds the application exactly as `npm start` runs it; e2e tests call this
@@ -19,8 +21,12 @@ export async function createApp(config: AppConfig, logDestination?: NodeJS.Writa
 
 /** Everything createApp sets on the application; a testing module with extra modules is configured the same way. */
 export function configureApp(app: NestExpressApplication): NestExpressApplication {
+  const config = app.get(AppConfig);
   app.useLogger(app.get(Logger));
-  app.set('trust proxy', 'loopback');
+  // Express must not read forwarding headers on its own: requestContext sets req.ip from TRUST_PROXY, one rule for REST and sockets.
+  app.set('trust proxy', false);
+  app.use(requestContext(config.http.clientAddress));
+  if (config.http.corsOrigins.length) app.enableCors(corsOptions(config.http.corsOrigins));
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, stopAtFirstError: false }));
   app.useGlobalFilters(new HttpExceptionFilter());
   app.useWebSocketAdapter(new PortcullisWsAdapter(app));
@@ -33,7 +39,8 @@ function setUpOpenApi(app: INestApplication): void {
     .setTitle('Portcullis')
     .setDescription('REST API of Portcullis. The WebSocket protocol is described in docs/asyncapi.yaml and docs/protocol.md.')
     .setVersion('1')
-    .addBearerAuth()
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'An access token from POST /v1/auth/login' })
+    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'METRICS_TOKEN, when the service sets one' }, 'metricsToken')
     .build();
   SwaggerModule.setup('api/docs', app, () => SwaggerModule.createDocument(app, doc));
 }

@@ -17,6 +17,7 @@ import { ConversationsModule } from './conversations/conversations.module';
 import { GatewaysModule } from './gateways/gateways.module';
 import { ScaleoutModule } from './scaleout/scaleout.module';
 import { DemoModule } from './demo/demo.module';
+import { RetentionModule } from './retention/retention.module';
 
 @Module({})
 export class AppModule {
@@ -38,6 +39,7 @@ export class AppModule {
         AdminModule,
         HealthModule,
         DemoModule.forRoot(config),
+        RetentionModule,
       ],
       providers: [SqlitePragmas],
     };

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
 import { AppConfigModule } from './config/config.module';
 import { ConfigValidationError } from './config/env.validation';
 import { createApp } from './app.factory';
@@ -15,18 +16,27 @@ async function main(): Promise<void> {
     throw err;
   }
   const app = await createApp(config);
+  const logger = new Logger('Portcullis');
   await app.listen(config.app.port, config.app.host);
+  const address = app.getHttpServer().address();
+  logger.log({ address, env: config.app.env, db: config.database.type, redis: Boolean(config.redis.url) }, 'listening');
   // Nest's own shutdown hooks re-raise the signal after closing (exit 143); we
   // close sockets with 1001, flush, and exit 0 ourselves, bounded in time.
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
+    const started = Date.now();
+    logger.log({ signal }, 'shutdown started');
     const force = setTimeout(() => {
       process.stderr.write(`shutdown after ${signal} took longer than SHUTDOWN_TIMEOUT_MS; exiting\n`);
       process.exit(1);
     }, config.app.shutdownTimeoutMs).unref();
-    app.close().then(() => { clearTimeout(force); process.exit(0); }, (err) => {
+    app.close().then(() => {
+      clearTimeout(force);
+      logger.log({ signal, durationMs: Date.now() - started }, 'shutdown finished');
+      process.exit(0);
+    }, (err) => {
       process.stderr.write(`shutdown failed: ${err instanceof Error ? err.message : String(err)}\n`);
       process.exit(1);
     });

@@ -138,7 +138,7 @@ describe('Admin connections (e2e)', () => {
     const row = (await list()).find((r) => r.endpoint === '/ws/live-listener')!;
     await t.http().delete(`/v1/admin/connections/${row.id}`).set(bearer(admin)).expect(204);
     await expectServerClose(c, 4001, 'CLOSED_BY_ADMIN');
-    const audit = (await t.http().get('/v1/admin/audit?type=ws_admin_close&limit=100').set(bearer(admin)).expect(200)).body as Array<{ userId: string | null; sessionId: string | null; detail: Record<string, unknown> }>;
+    const audit = (await t.http().get('/v1/admin/audit?type=ws_admin_close&limit=100').set(bearer(admin)).expect(200)).body.items as Array<{ userId: string | null; sessionId: string | null; detail: Record<string, unknown> }>;
     expect(audit.length).toBeGreaterThanOrEqual(5);
     for (const a of audit) expect(a.detail).toMatchObject({ code: expect.any(Number), by: adminId });
     expect(audit.filter((a) => a.userId)).toEqual(expect.arrayContaining([

@@ -37,12 +37,13 @@ describe('Admin REST (e2e)', () => {
     it('lists users with paging and never a password hash', async () => {
       const u = await createUser(t);
       const all = await t.http().get('/v1/admin/users?limit=1000').set(as(admin.accessToken)).expect(200);
-      const emails = all.body.map((x: { email: string }) => x.email);
+      const emails = all.body.items.map((x: { email: string }) => x.email);
       expect(emails).toEqual(expect.arrayContaining([ADMIN.email, u.email]));
       expect(JSON.stringify(all.body)).not.toMatch(/hash|argon/i);
       const page = await t.http().get('/v1/admin/users?limit=1&offset=1').set(as(admin.accessToken)).expect(200);
-      expect(page.body).toHaveLength(1);
-      expect(page.body[0].email).toBe(all.body[1].email);
+      expect(page.body).toMatchObject({ total: all.body.total, limit: 1, offset: 1 });
+      expect(page.body.items).toHaveLength(1);
+      expect(page.body.items[0].email).toBe(all.body.items[1].email);
     });
 
     it('deactivating a user stops their token and their login', async () => {
@@ -95,8 +96,8 @@ describe('Admin REST (e2e)', () => {
       const after = await t.http().get(`/v1/admin/sessions?userId=${u.id}`).set(as(admin.accessToken)).expect(200);
       expect(after.body).toHaveLength(0);
       const audit = await t.http().get(`/v1/admin/audit?type=admin_revoke_session&userId=${u.id}`).set(as(admin.accessToken)).expect(200);
-      expect(audit.body).toHaveLength(1);
-      expect(audit.body[0]).toMatchObject({ sessionId, userId: u.id });
+      expect(audit.body.items).toHaveLength(1);
+      expect(audit.body.items[0]).toMatchObject({ sessionId, userId: u.id });
     });
 
     it('404 for an unknown session, 400 for a bad query', async () => {
@@ -164,13 +165,13 @@ describe('Admin REST (e2e)', () => {
       const key = await t.http().post('/v1/admin/api-keys').set(as(admin.accessToken)).send({ name: 'audit-probe' }).expect(201);
 
       const res = await t.http().get(`/v1/admin/audit?userId=${u.id}&limit=50`).set(as(admin.accessToken)).expect(200);
-      const types = res.body.map((e: { type: string }) => e.type);
+      const types = res.body.items.map((e: { type: string }) => e.type);
       expect(types).toEqual(expect.arrayContaining(['login', 'login_failed', 'refresh', 'logout']));
-      expect(res.body.every((e: { userId: string }) => e.userId === u.id)).toBe(true);
+      expect(res.body.items.every((e: { userId: string }) => e.userId === u.id)).toBe(true);
 
       const failed = await t.http().get('/v1/admin/audit?type=login_failed').set(as(admin.accessToken)).expect(200);
-      expect(failed.body.length).toBeGreaterThan(0);
-      expect(failed.body.every((e: { type: string }) => e.type === 'login_failed')).toBe(true);
+      expect(failed.body.items.length).toBeGreaterThan(0);
+      expect(failed.body.items.every((e: { type: string }) => e.type === 'login_failed')).toBe(true);
 
       const everything = JSON.stringify((await t.http().get('/v1/admin/audit?limit=1000').set(as(admin.accessToken)).expect(200)).body);
       for (const secret of [u.accessToken, u.refreshToken, refreshed.body.accessToken, refreshed.body.refreshToken,

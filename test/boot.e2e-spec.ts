@@ -30,16 +30,17 @@ function freePort(): Promise<number> {
   });
 }
 
-interface Proc { child: ChildProcess; stderr: () => string; exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }> }
+interface Proc { child: ChildProcess; stderr: () => string; stdout?: () => string; exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }> }
 
 function start(env: Record<string, string>): Proc {
   // Only what the test sets plus PATH: a developer's own PORT or JWT_SECRET must not leak in.
   const child = spawn(process.execPath, [MAIN], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env } });
   let stderr = '';
+  let stdout = '';
   child.stderr!.on('data', (d) => { stderr += d; });
-  child.stdout!.resume();
+  child.stdout!.on('data', (d) => { stdout += d; });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
-  return { child, stderr: () => stderr, exited };
+  return { child, stderr: () => stderr, stdout: () => stdout, exited };
 }
 
 async function waitForHealth(base: string, proc: Proc, timeoutMs = 20_000): Promise<void> {
@@ -124,6 +125,21 @@ describe('boot as `npm start` runs it (e2e)', () => {
     // The service itself is gone, not orphaned behind npm: its port is free again.
     await expect(fetch(`http://127.0.0.1:${port}/health`)).rejects.toThrow();
   }, 40_000);
+
+  it('logs one line when listening (with the address) and one when shutdown starts and finishes', async () => {
+    const port = await freePort();
+    const proc = start({ PORT: String(port), HOST: '127.0.0.1', SQLITE_PATH: join(dir, 'logs.sqlite'), LOG_LEVEL: 'info' });
+    procs.push(proc);
+    await waitForHealth(`http://127.0.0.1:${port}`, proc);
+    proc.child.kill('SIGTERM');
+    expect((await proc.exited).code).toBe(0);
+    const lines = proc.stdout!().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, any>);
+    expect(lines.find((l) => l.msg === 'listening')).toMatchObject({ address: { address: '127.0.0.1', port } });
+    const started = lines.findIndex((l) => l.msg === 'shutdown started' && l.signal === 'SIGTERM');
+    const finished = lines.findIndex((l) => l.msg === 'shutdown finished' && typeof l.durationMs === 'number');
+    expect(started).toBeGreaterThan(-1);
+    expect(finished).toBeGreaterThan(started);
+  }, 30_000);
 
   it('refuses to start with a short JWT_SECRET, naming it', async () => {
     const proc = start({ PORT: String(await freePort()), SQLITE_PATH: join(dir, 'bad.sqlite'), JWT_SECRET: 'short' });

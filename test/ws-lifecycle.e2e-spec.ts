@@ -244,7 +244,7 @@ describe('WebSocket session lifecycle (e2e)', () => {
 
   it('audits re-auth success and failure and expiry closes with user and session, never a token', async () => {
     const audit = async (type: string) =>
-      (await t.http().get(`/v1/admin/audit?type=${type}&limit=1000`).set(bearer(await adminToken())).expect(200)).body as Array<Record<string, unknown>>;
+      (await t.http().get(`/v1/admin/audit?type=${type}&limit=1000`).set(bearer(await adminToken())).expect(200)).body.items as Array<Record<string, unknown>>;
     const ok = await audit('ws_reauth');
     const failed = await audit('ws_reauth_failed');
     const expired = await audit('ws_expired');

@@ -214,7 +214,7 @@ describe('WebSocket revocation (e2e)', () => {
 
   it('audits each revocation close with user, session and cause, never a token', async () => {
     const res = await t.http().get('/v1/admin/audit?type=ws_revoked&limit=1000').set(bearer(admin)).expect(200);
-    const rows = (res.body as Array<{ userId: string | null; sessionId: string | null; reason: string; detail: { code: number }; createdAt: string }>)
+    const rows = (res.body.items as Array<{ userId: string | null; sessionId: string | null; reason: string; detail: { code: number }; createdAt: string }>)
       .filter((r) => Date.parse(r.createdAt) >= startedAt);
     expect(rows).toHaveLength(11);
     for (const r of rows.filter((x) => x.reason !== 'api_key_revoked')) {

@@ -1,8 +1,10 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Roles } from '../common/decorators/auth.decorators';
-import { AuditService, AuditView } from '../audit/audit.service';
+import { AuditPage, AuditService } from '../audit/audit.service';
 import { AuditQueryDto } from './dto/admin.dto';
+import { ApiErrors } from '../common/openapi/api-errors';
+import { AuditPageResponse } from './dto/admin.responses';
 
 @ApiTags('admin')
 @ApiBearerAuth()
@@ -12,7 +14,9 @@ export class AdminAuditController {
   constructor(private readonly audit: AuditService) {}
 
   @Get()
-  query(@Query() q: AuditQueryDto): Promise<AuditView[]> {
+  @ApiOkResponse({ type: AuditPageResponse })
+  @ApiErrors(400, 401, 403)
+  query(@Query() q: AuditQueryDto): Promise<AuditPage> {
     return this.audit.query(q);
   }
 }

@@ -1,9 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { FindOptionsWhere, Repository } from 'typeorm';
+import { Brackets, Repository } from 'typeorm';
+import { deleteBatch } from '../database/batch-delete';
 import { AuditEvent } from './audit-event.entity';
 
 export type AuditRow = Pick<AuditEvent, 'id' | 'type' | 'userId' | 'sessionId' | 'ip' | 'reason' | 'detail' | 'createdAt'>;
+
+export interface AuditFilter { type?: string; userId?: string; after?: Date; before?: Date; below?: { createdAt: Date; id: string } }
 
 const COLUMNS = ['id', 'type', 'user_id', 'session_id', 'ip', 'reason', 'detail', 'created_at'];
 
@@ -30,7 +33,23 @@ export class AuditRepository {
     await this.repo.query(`INSERT INTO audit_events (${COLUMNS.join(', ')}) VALUES ${tuples.join(', ')}`, params);
   }
 
-  find(where: FindOptionsWhere<AuditEvent>, limit: number): Promise<AuditEvent[]> {
-    return this.repo.find({ where, order: { createdAt: 'DESC', id: 'DESC' }, take: limit });
+  /** Newest first; `below` is the (createdAt, id) of the last row of the previous page. */
+  find(filter: AuditFilter, limit: number): Promise<AuditEvent[]> {
+    const qb = this.repo.createQueryBuilder('a').orderBy('a.createdAt', 'DESC').addOrderBy('a.id', 'DESC').limit(limit);
+    if (filter.type) qb.andWhere('a.type = :type', { type: filter.type });
+    if (filter.userId) qb.andWhere('a.userId = :userId', { userId: filter.userId });
+    if (filter.after) qb.andWhere('a.createdAt > :after', { after: filter.after });
+    if (filter.before) qb.andWhere('a.createdAt < :before', { before: filter.before });
+    const below = filter.below;
+    if (below) {
+      qb.andWhere(new Brackets((w) => w.where('a.createdAt < :belowAt', { belowAt: below.createdAt })
+        .orWhere('a.createdAt = :belowAt AND a.id < :belowId', { belowAt: below.createdAt, belowId: below.id })));
+    }
+    return qb.getMany();
+  }
+
+  /** Deletes up to `limit` rows older than `cutoff`; returns how many went. */
+  deleteOlderThan(cutoff: Date, limit: number): Promise<number> {
+    return deleteBatch(this.repo, (qb) => qb.where('t.createdAt < :cutoff', { cutoff }), limit);
   }
 }

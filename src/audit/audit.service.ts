@@ -1,7 +1,6 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import { FindOptionsWhere } from 'typeorm';
 import { newId } from '../common/util/ids';
-import { AuditEvent } from './audit-event.entity';
+import { InvalidInputError } from '../common/errors/domain-errors';
 import { AuditRepository, AuditRow } from './audit.repository';
 
 export interface AuditRecord {
@@ -16,6 +15,19 @@ export interface AuditRecord {
 export interface AuditView {
   id: string; type: string; userId: string | null; sessionId: string | null; ip: string | null; reason: string | null;
   detail: Record<string, unknown> | null; createdAt: string;
+}
+
+/** `after` and `before` are ISO-8601 instants, both exclusive. */
+export interface AuditQuery { type?: string; userId?: string; after?: string; before?: string; cursor?: string; limit?: number }
+export interface AuditPage { items: AuditView[]; nextCursor: string | null }
+
+/** Opaque to clients: the position (time, id) of the last row served. */
+const encodeCursor = (at: Date, id: string): string => Buffer.from(`${at.getTime()}.${id}`).toString('base64url');
+
+function decodeCursor(cursor: string): { createdAt: Date; id: string } {
+  const m = /^(\d{1,15})\.([0-9a-f-]{36})$/.exec(Buffer.from(cursor, 'base64url').toString());
+  if (!m) throw new InvalidInputError('cursor', 'cursor must be a nextCursor from a previous page');
+  return { createdAt: new Date(Number(m[1])), id: m[2] };
 }
 
 const FLUSH_MS = 200;
@@ -74,15 +86,27 @@ export class AuditService implements BeforeApplicationShutdown, OnApplicationShu
     };
   }
 
-  async query(filter: { type?: string; userId?: string; limit?: number }): Promise<AuditView[]> {
+  /** Newest first, one page; `nextCursor` (null on the last page) fetches the next, older one with the same filters. */
+  async query(filter: AuditQuery): Promise<AuditPage> {
     await this.flush();
-    const where: FindOptionsWhere<AuditEvent> = {};
-    if (filter.type) where.type = filter.type;
-    if (filter.userId) where.userId = filter.userId;
-    const rows = await this.repo.find(where, Math.min(filter.limit ?? 100, 1000));
-    return rows.map((r) => ({
-      id: r.id, type: r.type, userId: r.userId, sessionId: r.sessionId, ip: r.ip, reason: r.reason,
-      detail: r.detail ? JSON.parse(r.detail) : null, createdAt: new Date(r.createdAt).toISOString(),
-    }));
+    const limit = Math.min(filter.limit ?? 100, 1000);
+    const below = filter.cursor === undefined ? undefined : decodeCursor(filter.cursor);
+    const after = filter.after === undefined ? undefined : new Date(filter.after);
+    const before = filter.before === undefined ? undefined : new Date(filter.before);
+    const rows = await this.repo.find({ type: filter.type, userId: filter.userId, after, before, below }, limit + 1);
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return {
+      items: page.map((r) => ({
+        id: r.id, type: r.type, userId: r.userId, sessionId: r.sessionId, ip: r.ip, reason: r.reason,
+        detail: r.detail ? JSON.parse(r.detail) : null, createdAt: new Date(r.createdAt).toISOString(),
+      })),
+      nextCursor: rows.length > limit && last ? encodeCursor(new Date(last.createdAt), last.id) : null,
+    };
+  }
+
+  /** Retention: deletes one batch of rows older than `cutoff`. */
+  deleteOlderThan(cutoff: Date, batchSize: number): Promise<number> {
+    return this.repo.deleteOlderThan(cutoff, batchSize);
   }
 }

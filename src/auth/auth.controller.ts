@@ -1,11 +1,14 @@
 import { Body, Controller, Get, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { ThrottlerGuard } from '@nestjs/throttler';
 import { Request, Response } from 'express';
 import { AuthUser, CurrentUser, Public } from '../common/decorators/auth.decorators';
 import { toPublicUser, UsersService } from '../users/users.service';
 import { AuthService, ClientMeta } from './auth.service';
 import { LoginDto, RefreshDto, RegisterDto } from './dto/auth.dto';
+import { ApiErrors } from '../common/openapi/api-errors';
+import { UserResponse } from '../users/dto/user.response';
+import { TokenPairResponse, WsTicketResponse } from './dto/auth.responses';
 
 const meta = (req: Request): ClientMeta => ({ ip: req.ip, userAgent: req.headers['user-agent'] });
 
@@ -15,6 +18,8 @@ export class AuthController {
   constructor(private readonly auth: AuthService, private readonly users: UsersService) {}
 
   @Public()
+  @ApiCreatedResponse({ type: UserResponse })
+  @ApiErrors(400, 403, 409)
   @Post('register')
   async register(@Body() dto: RegisterDto) {
     return toPublicUser(await this.auth.register(dto));
@@ -22,6 +27,8 @@ export class AuthController {
 
   @Public()
   @UseGuards(ThrottlerGuard)
+  @ApiOkResponse({ type: TokenPairResponse })
+  @ApiErrors(400, 401, 403, 429)
   @Post('login')
   @HttpCode(200)
   login(@Body() dto: LoginDto, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
@@ -30,6 +37,8 @@ export class AuthController {
   }
 
   @Public()
+  @ApiOkResponse({ type: TokenPairResponse })
+  @ApiErrors(400, 401, 403)
   @Post('refresh')
   @HttpCode(200)
   refresh(@Body() dto: RefreshDto, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
@@ -38,6 +47,8 @@ export class AuthController {
   }
 
   @ApiBearerAuth()
+  @ApiNoContentResponse({ description: 'The session is revoked; its sockets close 4001' })
+  @ApiErrors(401, 403)
   @Post('logout')
   @HttpCode(204)
   async logout(@CurrentUser() user: AuthUser, @Req() req: Request): Promise<void> {
@@ -45,12 +56,16 @@ export class AuthController {
   }
 
   @ApiBearerAuth()
+  @ApiOkResponse({ type: UserResponse })
+  @ApiErrors(401, 403)
   @Get('me')
   async me(@CurrentUser() user: AuthUser) {
     return toPublicUser(await this.users.get(user.userId));
   }
 
   @ApiBearerAuth()
+  @ApiCreatedResponse({ type: WsTicketResponse })
+  @ApiErrors(401, 403)
   @Post('ws-ticket')
   @HttpCode(201)
   wsTicket(@CurrentUser() user: AuthUser, @Res({ passthrough: true }) res: Response) {

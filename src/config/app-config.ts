@@ -1,5 +1,7 @@
 import { AUTH_METHODS, AuthMethod, EnvironmentVariables, validateEnvironment } from './env.validation';
 import { parseDurationSeconds } from '../common/util/duration';
+import { ClientAddressPolicy, compileTrustProxy } from '../common/net/client-address';
+import { parseCorsOrigins } from '../common/http/cors';
 
 /**
  * The validated settings, grouped by concern. Built once at boot; every module
@@ -13,6 +15,9 @@ export class AppConfig {
   readonly redis: { url?: string; keyPrefix: string };
   /** The /demo page (src/demo): on unless production, or as DEMO_ENABLED says. */
   readonly demo: { enabled: boolean };
+  /** Behind proxies and for browsers on other origins. */
+  readonly http: { clientAddress: ClientAddressPolicy; corsOrigins: string[] };
+  readonly retention: { auditDays: number; graceDays: number; intervalMs: number; batchSize: number };
 
   constructor(env: EnvironmentVariables) {
     this.app = {
@@ -42,6 +47,14 @@ export class AppConfig {
     this.database = { type: env.DB_TYPE, sqlitePath: env.SQLITE_PATH, sqliteSynchronous: env.SQLITE_SYNCHRONOUS, url: env.DATABASE_URL };
     this.redis = { url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX };
     this.demo = { enabled: env.DEMO_ENABLED ?? env.NODE_ENV !== 'production' };
+    this.http = {
+      clientAddress: { trust: compileTrustProxy(env.TRUST_PROXY), header: env.TRUST_PROXY_HEADER },
+      corsOrigins: parseCorsOrigins(env.CORS_ORIGINS),
+    };
+    this.retention = {
+      auditDays: env.AUDIT_RETENTION_DAYS, graceDays: env.RETENTION_GRACE_DAYS,
+      intervalMs: env.RETENTION_INTERVAL_MS, batchSize: env.RETENTION_BATCH_SIZE,
+    };
   }
 
   static fromEnvironment(raw: Record<string, string | undefined> = process.env): AppConfig {

@@ -78,4 +78,16 @@ describe('environment validation', () => {
     expect(new AppConfig(validateEnvironment({ DEMO_ENABLED: 'false' })).demo.enabled).toBe(false);
     expect(problemsWith({ DEMO_ENABLED: 'maybe' })).toMatch(/DEMO_ENABLED/);
   });
+
+  it('refuses a TRUST_PROXY entry that is no address or CIDR, and CORS_ORIGINS entries that are no origin, naming them', () => {
+    expect(problemsWith({ TRUST_PROXY: '10.0.0.0/8,balancer' })).toMatch(/TRUST_PROXY: .*balancer/);
+    expect(problemsWith({ TRUST_PROXY_HEADER: 'x-real-ip' })).toMatch(/TRUST_PROXY_HEADER/);
+    expect(problemsWith({ CORS_ORIGINS: 'https://app.example.com/path' })).toMatch(/CORS_ORIGINS: "https:\/\/app.example.com\/path"/);
+    expect(problemsWith({ CORS_ORIGINS: 'app.example.com' })).toMatch(/CORS_ORIGINS/);
+    const config = AppConfig.fromEnvironment({ TRUST_PROXY: '2', CORS_ORIGINS: 'HTTPS://App.Example.com:443/, http://localhost:5173, *' });
+    expect(config.http.corsOrigins).toEqual(['https://app.example.com', 'http://localhost:5173', '*']);
+    expect(config.http.clientAddress.trust?.('10.0.0.1', 1)).toBe(true);
+    expect(config.http.clientAddress.trust?.('10.0.0.1', 2)).toBe(false);
+    expect(AppConfig.fromEnvironment({}).http.clientAddress.trust).toBeNull();
+  });
 });

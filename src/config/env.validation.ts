@@ -1,4 +1,6 @@
 import { plainToInstance, Transform } from 'class-transformer';
+import { compileTrustProxy, PROXY_HEADERS, ProxyHeader } from '../common/net/client-address';
+import { parseCorsOrigins } from '../common/http/cors';
 import {
   getMetadataStorage, IsBoolean, IsEmail, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync,
 } from 'class-validator';
@@ -74,6 +76,16 @@ export class EnvironmentVariables {
   @IsOptional() @IsString() @MinLength(32, { message: 'WS_SERVICE_TOKEN must be at least 32 characters' }) WS_SERVICE_TOKEN?: string;
   @Transform(toInt) @IsInt() @Min(0) REFLECTION_CHUNK_DELAY_MS = 40;
   @Transform(toInt) @IsInt() @Min(100) SHUTDOWN_TIMEOUT_MS = 10000;
+
+  /** Checked in crossFieldProblems, so the message can say what is wrong with which entry. */
+  @IsString() TRUST_PROXY = '';
+  @IsIn(PROXY_HEADERS) TRUST_PROXY_HEADER: ProxyHeader = 'x-forwarded-for';
+  @IsString() CORS_ORIGINS = '';
+
+  @Transform(toInt) @IsInt() @Min(1) AUDIT_RETENTION_DAYS = 90;
+  @Transform(toInt) @IsInt() @Min(0) RETENTION_GRACE_DAYS = 7;
+  @Transform(toInt) @IsInt() @Min(0) RETENTION_INTERVAL_MS = 3_600_000;
+  @Transform(toInt) @IsInt() @Min(1) @Max(10_000) RETENTION_BATCH_SIZE = 1000;
 }
 
 export class ConfigValidationError extends Error {}
@@ -100,6 +112,9 @@ function crossFieldProblems(env: EnvironmentVariables): string[] {
   if (env.DB_TYPE === 'postgres' && !env.DATABASE_URL) out.push('DATABASE_URL: required when DB_TYPE=postgres');
   if (Boolean(env.ADMIN_EMAIL) !== Boolean(env.ADMIN_PASSWORD)) out.push('ADMIN_PASSWORD: ADMIN_EMAIL and ADMIN_PASSWORD go together');
   if (env.JWT_PRIVATE_KEY && !env.JWT_PUBLIC_KEY) out.push('JWT_PUBLIC_KEY: required with JWT_PRIVATE_KEY');
+  for (const [name, check] of [['TRUST_PROXY', () => compileTrustProxy(env.TRUST_PROXY)], ['CORS_ORIGINS', () => parseCorsOrigins(env.CORS_ORIGINS)]] as const) {
+    try { check(); } catch (err) { out.push(`${name}: ${(err as Error).message}`); }
+  }
   if (env.NODE_ENV === 'production') {
     if (!env.JWT_PUBLIC_KEY && env.JWT_SECRET === PLACEHOLDER_JWT_SECRET) out.push('JWT_SECRET: the development placeholder is refused in production');
     if (env.ADMIN_PASSWORD && /^(changeme|change-me|password|admin)/i.test(env.ADMIN_PASSWORD)) out.push('ADMIN_PASSWORD: a placeholder password is refused in production');

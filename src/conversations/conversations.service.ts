@@ -49,10 +49,13 @@ export class ConversationsService {
     return { ...toConversationView(conversation), members: members.map(toMemberView) };
   }
 
-  /** Owner only. Idempotent: adding a current member changes nothing and reports `added: false`. */
-  async addMember(conversationId: string, callerId: string, userId: string): Promise<MemberView & { added: boolean }> {
+  /** Owner only, by user id or email. Idempotent: adding a current member changes nothing and reports `added: false`. */
+  async addMember(conversationId: string, callerId: string, who: { userId?: string; email?: string }): Promise<MemberView & { added: boolean }> {
+    if (who.userId !== undefined && who.email !== undefined) throw new InvalidInputError('email', 'Give userId or email, not both');
     await this.requireOwner(conversationId, callerId);
-    await this.users.get(userId);
+    const user = who.userId !== undefined ? await this.users.get(who.userId) : await this.users.findByEmail(who.email ?? '');
+    if (!user) throw new NotFoundError('User');
+    const userId = user.id;
     const { member, added } = await this.conversations.addMember(conversationId, userId);
     if (added) this.events.emit('member.added', { conversationId, userId });
     return { ...toMemberView(member), added };

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, EntityManager, MoreThan, Repository } from 'typeorm';
+import { DatabaseMetrics } from '../database/database.metrics';
 import { GroupCommitter } from '../database/group-commit';
 import { inTransaction, isUniqueViolation, nativeSql } from '../database/transactions';
 import { Message } from './conversation.entity';
@@ -26,8 +27,12 @@ export class MessagesRepository {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     @InjectRepository(Message) private readonly messages: Repository<Message>,
+    metrics: DatabaseMetrics,
   ) {
-    this.writer = new GroupCommitter(db, { step: (m, input) => this.appendIn(m, input), alone: (input) => this.appendAlone(input) });
+    this.writer = new GroupCommitter(db, {
+      step: (m, input) => this.appendIn(m, input), alone: (input) => this.appendAlone(input),
+      onCommit: (items, seconds) => metrics.chatCommit(items, seconds),
+    });
   }
 
   /**

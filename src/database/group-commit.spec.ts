@@ -68,4 +68,14 @@ describe('GroupCommitter on SQLite', () => {
     const one = transactions.filter((tx) => tx.some((v) => v === 'l1' || v === 'l3')).flat();
     expect(one).toEqual(['l1', 'l3']);
   });
+
+  it('reports each commit with its size', async () => {
+    const commits: number[] = [];
+    const observed = new GroupCommitter<string, number>(db, {
+      maxBatch: 3, step: (m, v) => insert(m, v), alone: (v) => inTransaction(db, (m) => insert(m, v)),
+      onCommit: (items, seconds) => { expect(seconds).toBeGreaterThanOrEqual(0); commits.push(items); },
+    });
+    await Promise.all(['m1', 'm2', 'm3', 'm4'].map((v) => observed.submit('', v)));
+    expect(commits).toEqual([1, 3]);
+  });
 });

@@ -13,6 +13,8 @@ export interface GroupCommitOptions<I, R> {
   /** Does one item in a transaction of its own: a lone item, or each item again after its batch failed. */
   alone: (item: I) => Promise<R>;
   maxBatch?: number;
+  /** Told of each commit: how many items it held and how long it took (seconds). */
+  onCommit?: (items: number, seconds: number) => void;
 }
 
 /**
@@ -50,9 +52,21 @@ export class GroupCommitter<I, R> {
   }
 
   private async commit(batch: Array<Pending<I, R>>): Promise<void> {
+    let started = process.hrtime.bigint();
     const results = batch.length > 1 ? await this.together(batch) : undefined;
-    if (results) return batch.forEach((p, i) => p.resolve(results[i]));
-    for (const p of batch) await this.options.alone(p.item).then(p.resolve, p.reject);
+    if (results) {
+      this.observe(batch.length, started);
+      return batch.forEach((p, i) => p.resolve(results[i]));
+    }
+    for (const p of batch) {
+      started = process.hrtime.bigint();
+      await this.options.alone(p.item).then(p.resolve, p.reject);
+      this.observe(1, started);
+    }
+  }
+
+  private observe(items: number, started: bigint): void {
+    this.options.onCommit?.(items, Number(process.hrtime.bigint() - started) / 1e9);
   }
 
   /** The whole batch in one transaction; undefined when it failed (and so rolled back as a whole). */

@@ -1,8 +1,20 @@
 import { Controller, Get, Optional } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiProperty, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorFunction, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { Public } from '../common/decorators/auth.decorators';
 import { RedisBus } from '../scaleout/redis-bus';
+
+class LivenessResponse {
+  @ApiProperty({ enum: ['ok'] }) status: 'ok';
+}
+
+/** Terminus' report: each dependency under info (up) or error (down), all of them under details. */
+class ReadinessResponse {
+  @ApiProperty({ enum: ['ok', 'error'] }) status: string;
+  @ApiProperty({ type: 'object', additionalProperties: true, example: { database: { status: 'up' }, redis: { status: 'up' } } }) info: object;
+  @ApiProperty({ type: 'object', additionalProperties: true, example: {} }) error: object;
+  @ApiProperty({ type: 'object', additionalProperties: true }) details: object;
+}
 
 @ApiTags('health')
 @Public()
@@ -28,6 +40,7 @@ export class HealthController {
 
   /** Liveness: the process answers. */
   @Get()
+  @ApiOkResponse({ type: LivenessResponse })
   live() {
     return { status: 'ok' };
   }
@@ -35,6 +48,8 @@ export class HealthController {
   /** Readiness: each dependency's state (database, and Redis when scaled out); 503 when one is down. */
   @Get('full')
   @HealthCheck()
+  @ApiOkResponse({ type: ReadinessResponse })
+  @ApiServiceUnavailableResponse({ type: ReadinessResponse, description: 'A dependency is down; the body says which (plus statusCode, error, message)' })
   full() {
     return this.health.check(this.checks);
   }

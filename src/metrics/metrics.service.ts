@@ -7,7 +7,8 @@ export class MetricsService {
   readonly registry = new Registry();
 
   constructor() {
-    collectDefaultMetrics({ register: this.registry, prefix: 'portcullis_process_' });
+    // Unprefixed: process_cpu_seconds_total, nodejs_heap_size_used_bytes... are the names standard Node dashboards query.
+    collectDefaultMetrics({ register: this.registry });
   }
 
   /** Metric factories are idempotent by name, so two providers may declare the same metric. */

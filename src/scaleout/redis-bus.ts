@@ -2,6 +2,7 @@ import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs
 import Redis from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { AppConfig } from '../config/app-config';
+import { RedisBusMetrics } from './redis-bus.metrics';
 
 /** What instances tell each other; every message goes through one channel, so each publisher's order is kept. */
 export type BusMessage =
@@ -29,13 +30,17 @@ export class RedisBus implements OnModuleInit, OnApplicationShutdown {
   private readonly beforeQuit: Array<() => Promise<void>> = [];
   private closed = false;
 
-  constructor(config: AppConfig) {
+  constructor(config: AppConfig, private readonly metrics: RedisBusMetrics) {
     this.prefix = config.redis.keyPrefix;
     const options = { lazyConnect: true, connectionName: `portcullis-${this.instanceId}` };
     this.pub = new Redis(config.redis.url!, options);
     this.sub = new Redis(config.redis.url!, options);
     for (const [role, client] of [['publisher', this.pub], ['subscriber', this.sub]] as const) {
-      client.on('error', (err: Error) => this.logger.warn({ err: err.message, role }, 'redis connection error'));
+      client.on('error', (err: Error) => {
+        this.metrics.errors.inc({ stage: 'connection' });
+        this.logger.warn({ err: err.message, role }, 'redis connection error');
+      });
+      client.on('reconnecting', () => this.metrics.reconnects.inc({ role }));
     }
     this.sub.on('message', (_channel: string, text: string) => this.receive(text));
   }
@@ -79,8 +84,13 @@ export class RedisBus implements OnModuleInit, OnApplicationShutdown {
   /** Fire and forget: a lost message is logged, never thrown at the caller (the change itself is already committed). */
   publish(message: BusMessage): void {
     if (this.closed) return;
-    this.pub.publish(this.channel, JSON.stringify({ from: this.instanceId, ...message }))
-      .catch((err: Error) => this.logger.error({ err: err.message, kind: message.kind }, 'redis publish failed'));
+    this.pub.publish(this.channel, JSON.stringify({ from: this.instanceId, ...message })).then(
+      () => this.metrics.published.inc({ kind: message.kind }),
+      (err: Error) => {
+        this.metrics.errors.inc({ stage: 'publish' });
+        this.logger.error({ err: err.message, kind: message.kind }, 'redis publish failed');
+      },
+    );
   }
 
   /** Whether Redis answers a PING within a second (readiness). */
@@ -99,13 +109,16 @@ export class RedisBus implements OnModuleInit, OnApplicationShutdown {
     try {
       message = JSON.parse(text);
     } catch {
+      this.metrics.errors.inc({ stage: 'parse' });
       return this.logger.warn('unparsable bus message dropped');
     }
     if (message.from === this.instanceId) return;
+    this.metrics.received.inc({ kind: ['event', 'chat', 'close'].includes(message.kind) ? message.kind : 'other' });
     for (const handler of this.handlers) {
       try {
         handler(message);
       } catch (err) {
+        this.metrics.errors.inc({ stage: 'handler' });
         this.logger.error({ err, kind: message.kind }, 'bus message handler failed');
       }
     }

@@ -3,6 +3,7 @@ import { AppConfig } from '../config/app-config';
 import { GatewaysModule } from '../gateways/gateways.module';
 import { RealtimeModule } from '../realtime/realtime.module';
 import { RedisBus } from './redis-bus';
+import { RedisBusMetrics } from './redis-bus.metrics';
 import { RedisConnectionDirectory } from './redis-connection-directory';
 import { ScaleoutRelayService } from './scaleout-relay.service';
 
@@ -15,11 +16,11 @@ import { ScaleoutRelayService } from './scaleout-relay.service';
 @Module({})
 export class ScaleoutModule {
   static forRoot(config: AppConfig): DynamicModule {
-    if (!config.redis.url) return { module: ScaleoutModule };
+    if (!config.redis.url) return { module: ScaleoutModule, providers: [RedisBusMetrics] };
     return {
       module: ScaleoutModule,
       imports: [RealtimeModule, GatewaysModule],
-      providers: [RedisBus, ScaleoutRelayService, RedisConnectionDirectory],
+      providers: [RedisBus, RedisBusMetrics, ScaleoutRelayService, RedisConnectionDirectory],
       exports: [RedisBus],
     };
   }

@@ -7,7 +7,7 @@ export class Session {
   @Index() @Column({ name: 'user_id', type: 'varchar', length: 36 }) userId: string;
   @CreateDateColumn({ name: 'created_at' }) createdAt: Date;
   /** Absolute end of the session: the refresh token's lifetime. */
-  @Column({ name: 'expires_at', type: Date }) expiresAt: Date;
+  @Index('idx_sessions_expires_at') @Column({ name: 'expires_at', type: Date }) expiresAt: Date;
   @Column({ name: 'revoked_at', type: Date, nullable: true }) revokedAt: Date | null;
   @Column({ name: 'revoked_reason', type: 'varchar', length: 64, nullable: true }) revokedReason: string | null;
   @Column({ type: 'varchar', length: 64, nullable: true }) ip: string | null;
@@ -20,7 +20,7 @@ export class RefreshToken {
   @Index() @Column({ name: 'session_id', type: 'varchar', length: 36 }) sessionId: string;
   @Column({ name: 'token_hash', type: 'varchar', length: 64, unique: true }) tokenHash: string;
   @CreateDateColumn({ name: 'created_at' }) createdAt: Date;
-  @Column({ name: 'expires_at', type: Date }) expiresAt: Date;
+  @Index('idx_refresh_tokens_expires_at') @Column({ name: 'expires_at', type: Date }) expiresAt: Date;
   @Column({ name: 'used_at', type: Date, nullable: true }) usedAt: Date | null;
 }
 

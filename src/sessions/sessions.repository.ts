@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, IsNull, MoreThan, Repository } from 'typeorm';
+import { deleteBatch } from '../database/batch-delete';
 import { inTransaction } from '../database/transactions';
 import { RefreshToken, Session, WsTicket } from './session.entity';
 
@@ -67,5 +68,20 @@ export class SessionsRepository {
   async consumeTicket(hash: string, now = new Date()): Promise<WsTicket | null> {
     const res = await this.tickets.update({ tokenHash: hash, usedAt: IsNull(), expiresAt: MoreThan(now) }, { usedAt: now });
     return res.affected ? this.tickets.findOneBy({ tokenHash: hash }) : null;
+  }
+
+  /** Retention: one batch of sessions that ended before `cutoff`. */
+  deleteSessionsExpiredBefore(cutoff: Date, limit: number): Promise<number> {
+    return deleteBatch(this.sessions, (qb) => qb.where('t.expiresAt < :cutoff', { cutoff }), limit);
+  }
+
+  /** Retention: one batch of refresh tokens (spent or not) that expired before `cutoff`. */
+  deleteRefreshTokensExpiredBefore(cutoff: Date, limit: number): Promise<number> {
+    return deleteBatch(this.refresh, (qb) => qb.where('t.expiresAt < :cutoff', { cutoff }), limit);
+  }
+
+  /** Retention: one batch of tickets that are spent or expired at `now`; neither can open a socket again. */
+  deleteDeadTickets(now: Date, limit: number): Promise<number> {
+    return deleteBatch(this.tickets, (qb) => qb.where('t.usedAt IS NOT NULL').orWhere('t.expiresAt < :now', { now }), limit);
   }
 }

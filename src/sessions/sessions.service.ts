@@ -93,6 +93,21 @@ export class SessionsService {
     return { sessionId: row.sessionId, userId: row.userId, authExpiresAt: new Date(row.authExpiresAt).getTime() };
   }
 
+  /** Retention, one batch: sessions that ended before `cutoff`. A deleted session reads as revoked, so nothing it issued comes back. */
+  purgeSessions(cutoff: Date, limit: number): Promise<number> {
+    return this.repo.deleteSessionsExpiredBefore(cutoff, limit);
+  }
+
+  /** Retention, one batch: refresh tokens, spent or not, that expired before `cutoff` (past expiry, reuse detection has nothing to guard). */
+  purgeRefreshTokens(cutoff: Date, limit: number): Promise<number> {
+    return this.repo.deleteRefreshTokensExpiredBefore(cutoff, limit);
+  }
+
+  /** Retention, one batch: tickets spent or expired at `now`. */
+  purgeTickets(now: Date, limit: number): Promise<number> {
+    return this.repo.deleteDeadTickets(now, limit);
+  }
+
   private async reuseDetected(session: Session, ip?: string): Promise<never> {
     await this.revoke(session.id, 'refresh_reuse');
     await this.audit.record('refresh_reuse', { userId: session.userId, sessionId: session.id, ip, reason: 'spent refresh token presented' });

@@ -3,6 +3,8 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { Role, User } from './user.entity';
 
+export interface UserFilter { email?: string; active?: boolean }
+
 /** The only place that queries users. */
 @Injectable()
 export class UsersRepository {
@@ -20,8 +22,13 @@ export class UsersRepository {
     return this.repo.save(this.repo.create({ ...user, email: user.email.toLowerCase(), active: true }));
   }
 
-  list(limit: number, offset: number): Promise<User[]> {
-    return this.repo.find({ order: { createdAt: 'ASC', id: 'ASC' }, take: limit, skip: offset });
+  /** Oldest first, one page, with the number of users matching the filter. */
+  page(filter: UserFilter, limit: number, offset: number): Promise<[User[], number]> {
+    const qb = this.repo.createQueryBuilder('u').orderBy('u.createdAt', 'ASC').addOrderBy('u.id', 'ASC').take(limit).skip(offset);
+    // Emails are stored lower-cased; % and _ in the search text match themselves.
+    if (filter.email) qb.andWhere("u.email LIKE :email ESCAPE '\\'", { email: `%${filter.email.toLowerCase().replace(/[\\%_]/g, '\\$&')}%` });
+    if (filter.active !== undefined) qb.andWhere('u.active = :active', { active: filter.active });
+    return qb.getManyAndCount();
   }
 
   async update(id: string, patch: { active?: boolean; role?: Role }): Promise<User | null> {

@@ -5,7 +5,7 @@ import { DomainEvents } from '../events/domain-events';
 import { AuditService } from '../audit/audit.service';
 import { PasswordService } from './password.service';
 import { Role, User } from './user.entity';
-import { UsersRepository } from './users.repository';
+import { UserFilter, UsersRepository } from './users.repository';
 
 /** What a user looks like outside the service: never the hash. */
 export interface PublicUser {
@@ -67,8 +67,9 @@ export class UsersService implements OnApplicationBootstrap {
     return user;
   }
 
-  list(limit = 100, offset = 0): Promise<User[]> {
-    return this.users.list(limit, offset);
+  async list(filter: UserFilter, limit = 100, offset = 0): Promise<{ items: PublicUser[]; total: number; limit: number; offset: number }> {
+    const [users, total] = await this.users.page(filter, limit, offset);
+    return { items: users.map(toPublicUser), total, limit, offset };
   }
 
   /** Admin change; deactivation is announced so live sockets close 4002. `adminId` is who made it, for the audit trail. */

@@ -1,5 +1,7 @@
 import type { Params } from 'nestjs-pino';
+import type { IncomingMessage } from 'node:http';
 import { AppConfig } from '../../config/app-config';
+import { requestIdFor } from '../http/request-context';
 
 /** Query parameters whose values are credentials. */
 const SECRET_QUERY = /([?&](?:token|ticket|access_token|refresh_token|api_key|key)=)[^&#]*/gi;
@@ -24,10 +26,13 @@ export function loggerOptions(config: AppConfig, destination?: NodeJS.WritableSt
     level: config.app.logLevel,
     redact: { paths: [...REDACT_PATHS, `req.headers["${tokenHeader}"]`], censor: '[REDACTED]' },
     serializers: {
-      req: (req: { id: unknown; method: string; url: string; headers: Record<string, unknown>; remoteAddress?: string }) => ({
-        id: req.id, method: req.method, url: redactUrl(req.url), headers: req.headers, remoteAddress: req.remoteAddress,
+      // remoteAddress is the client address (TRUST_PROXY applied), as the limits and the audit log see it.
+      req: (req: { id: unknown; method: string; url: string; headers: Record<string, unknown>; remoteAddress?: string; raw?: { ip?: string } }) => ({
+        id: req.id, method: req.method, url: redactUrl(req.url), headers: req.headers, remoteAddress: req.raw?.ip ?? req.remoteAddress,
       }),
     },
+    // The id requestContext chose (the caller's X-Request-Id or a random one), not pino-http's per-process counter.
+    genReqId: (req: IncomingMessage) => requestIdFor(req),
     autoLogging: { ignore: (req: { url?: string }) => req.url === '/health' || req.url === '/metrics' },
   };
   return { pinoHttp: destination ? [options as object, destination] as Params['pinoHttp'] : options };

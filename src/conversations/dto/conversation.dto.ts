@@ -1,15 +1,23 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { IsEmail, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min, MinLength, ValidateIf } from 'class-validator';
 import { HISTORY_MAX_LIMIT } from '../conversations.service';
 
 export class CreateConversationDto {
   @ApiProperty({ minLength: 1, maxLength: 200 }) @IsString() @MinLength(1) @MaxLength(200) title: string;
 }
 
-/** A malformed userId in the body is a 400 naming the field; a well-formed unknown one is 404 "User not found". */
+/**
+ * `{userId}` or `{email}` (an owner cannot look ids up). A malformed value is a
+ * 400 naming the field; a well-formed one that matches no user is 404 "User not found".
+ */
 export class AddMemberDto {
-  @ApiProperty({ format: 'uuid' }) @IsUUID() userId: string;
+  @ApiPropertyOptional({ format: 'uuid', description: 'The user to add; or give email instead.' })
+  @ValidateIf((o: AddMemberDto) => o.email === undefined || o.userId !== undefined)
+  @IsUUID('all', { message: 'userId must be a UUID (or give email instead)' }) userId?: string;
+
+  @ApiPropertyOptional({ format: 'email', description: 'The email of the user to add; or give userId instead.' })
+  @IsOptional() @IsEmail({}, { message: 'email must be an email address' }) @MaxLength(320) email?: string;
 }
 
 export class HistoryQueryDto {

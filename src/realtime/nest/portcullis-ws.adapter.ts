@@ -7,6 +7,7 @@ import type { Duplex } from 'node:stream';
 import { isObservable, lastValueFrom, Observable } from 'rxjs';
 import { WebSocket, WebSocketServer } from 'ws';
 import { InvalidInputError } from '../../common/errors/domain-errors';
+import { clientAddress } from '../../common/net/client-address';
 import { AppConfig } from '../../config/app-config';
 import { CLOSE } from '../close-codes';
 import { Connection } from '../connection';
@@ -135,7 +136,7 @@ export class PortcullisWsAdapter extends WsAdapter {
     if (!endpoint?.gateway || !params) return rejectUpgrade(socket, 404, 'Not Found');
     if (!isOriginAllowed(req.headers.origin, req.headers.host, this.d.config.ws)) {
       this.d.metrics.authAttempts.inc({ method: 'origin', result: 'refused' });
-      this.log.log({ origin: req.headers.origin, ip: req.socket.remoteAddress, path: pathname }, 'ws upgrade refused: origin not allowed');
+      this.log.log({ origin: req.headers.origin, ip: clientAddress(req, this.d.config.http.clientAddress), path: pathname }, 'ws upgrade refused: origin not allowed');
       return rejectUpgrade(socket, 403, 'Forbidden');
     }
     this.wss!.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, req, endpoint, params!));
@@ -144,7 +145,7 @@ export class PortcullisWsAdapter extends WsAdapter {
   private onConnection(ws: WebSocket, req: IncomingMessage, endpoint: WsEndpoint, params: Record<string, string>): void {
     const { config, registry, closer, runner } = this.d;
     const cfg = config.ws;
-    const ip = req.socket.remoteAddress ?? 'unknown';
+    const ip = clientAddress(req, config.http.clientAddress);
     const conn = new Connection(ws, endpoint.path, ip, cfg, (c) => closer.close(c, CLOSE.SLOW_CONSUMER), this.d.metrics.traffic);
     conn.resource = params;
     registry.admit(conn);

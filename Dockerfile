@@ -1,0 +1,46 @@
+# syntax=docker/dockerfile:1
+# Portcullis: multi-stage build, non-root runtime, HEALTHCHECK on /health.
+# scripts/verify-production.sh runs these same stages on a fresh copy without Docker (CI does).
+ARG NODE_VERSION=20
+
+# Toolchain for native modules (sqlite3, argon2 compile when no prebuilt binary can be fetched).
+FROM node:${NODE_VERSION}-bookworm-slim AS toolchain
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends python3 make g++ \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+
+# 1. Build: every dependency, then `nest build` into dist/.
+FROM toolchain AS build
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json nest-cli.json ./
+COPY src ./src
+COPY migrations ./migrations
+RUN npm run build
+
+# 2. Production dependencies only.
+FROM toolchain AS prod-deps
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+
+# 3. Runtime: no compiler, no sources, no dev dependencies, not root.
+FROM node:${NODE_VERSION}-bookworm-slim AS runtime
+ENV NODE_ENV=production \
+    PORT=3000 \
+    HOST=0.0.0.0 \
+    SQLITE_PATH=/data/portcullis.sqlite
+WORKDIR /app
+COPY --chown=node:node package.json ./
+COPY --from=prod-deps --chown=node:node /app/node_modules ./node_modules
+COPY --from=build --chown=node:node /app/dist ./dist
+COPY --chown=node:node scripts/healthcheck.js ./scripts/healthcheck.js
+RUN mkdir -p /data && chown node:node /data
+USER node
+EXPOSE 3000
+# The embedded SQLite file lives here when DB_TYPE=sqlite.
+VOLUME ["/data"]
+HEALTHCHECK --interval=10s --timeout=4s --start-period=20s --retries=3 CMD ["node", "scripts/healthcheck.js"]
+# Node is PID 1 and handles SIGTERM itself (sockets get 1001, then exit 0): no shell in between.
+STOPSIGNAL SIGTERM
+CMD ["node", "dist/src/main.js"]
