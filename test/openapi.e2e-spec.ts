@@ -6,15 +6,23 @@ import { getMetadataStorage } from 'class-validator';
 import { IS_PUBLIC, ROLES_KEY } from '../src/common/decorators/auth.decorators';
 import { startTestApp, TestApp } from './helpers/test-app';
 
+/** @nestjs/swagger's key for @ApiExcludeController() (its constants are not exported). */
+const API_EXCLUDE_CONTROLLER = 'swagger/apiExcludeController';
+
 interface Route { controller: string; handler: string; method: string; path: string; public: boolean; admin: boolean; body: boolean; query: string[]; params: boolean }
 interface Operation { parameters?: Array<{ in: string; name: string }>; responses: Record<string, { content?: Record<string, { schema?: unknown }> }>; security?: unknown[] }
 
-/** Every route the app serves, read from the controllers' own metadata (not from the document under test). */
+/**
+ * Every API route the app serves, read from the controllers' own metadata (not
+ * from the document under test). A controller marked @ApiExcludeController()
+ * (the /demo page: HTML, not API) is left out on purpose, and named by a test below.
+ */
 function routesOf(t: TestApp): Route[] {
   const routes: Route[] = [];
   for (const module of t.app.get(ModulesContainer).values()) {
     for (const wrapper of module.controllers.values()) {
       const ctrl = wrapper.metatype as Type;
+      if (Reflect.getMetadata(API_EXCLUDE_CONTROLLER, ctrl)?.[0]) continue;
       const base = String(Reflect.getMetadata(PATH_METADATA, ctrl) ?? '');
       for (const handler of Object.getOwnPropertyNames(ctrl.prototype)) {
         const fn = ctrl.prototype[handler];
@@ -48,6 +56,12 @@ describe('OpenAPI document (e2e)', () => {
     routes = routesOf(t);
   });
   afterAll(async () => { await t.close(); });
+
+  it('leaves out only the demo page, which is HTML rather than API', () => {
+    const excluded = [...t.app.get(ModulesContainer).values()].flatMap((m) => [...m.controllers.values()])
+      .filter((w) => Reflect.getMetadata(API_EXCLUDE_CONTROLLER, w.metatype as Type)?.[0]).map((w) => (w.metatype as Type).name);
+    expect(excluded).toEqual(['DemoController']);
+  });
 
   it('finds the routes it checks', () => {
     expect(routes.length).toBeGreaterThanOrEqual(30);
