@@ -69,15 +69,14 @@ export class AuthService {
 
   async refresh(refreshToken: string, meta: ClientMeta): Promise<TokenPair> {
     try {
-      const found: { user?: User | null } = {};
-      const { session, refreshToken: next } = await this.sessions.rotate(refreshToken, meta.ip, async (s) => {
-        found.user = await this.users.findById(s.userId);
-        if (!found.user?.active) throw new InactiveUserError();
-      });
-      const user = found.user!;
-      this.metrics.refresh('ok');
-      await this.audit.record('refresh', { userId: user.id, sessionId: session.id, ip: meta.ip });
-      return this.pair(user, session.id, next);
+      let user: User | null = null;
+      const { session, pair, replayed } = await this.sessions.rotate(refreshToken, meta.ip, async (s) => {
+        user = await this.users.findById(s.userId);
+        if (!user?.active) throw new InactiveUserError();
+      }, (s, next) => this.pair(user!, s.id, next));
+      this.metrics.refresh(replayed ? 'replayed' : 'ok');
+      if (!replayed) await this.audit.record('refresh', { userId: session.userId, sessionId: session.id, ip: meta.ip });
+      return pair;
     } catch (err) {
       this.metrics.refresh(err instanceof UnauthenticatedError ? err.reason : 'error');
       if (err instanceof DomainError && !(err instanceof UnauthenticatedError && err.reason === 'refresh_reuse')) {

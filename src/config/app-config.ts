@@ -9,7 +9,7 @@ import { parseCorsOrigins } from '../common/http/cors';
  */
 export class AppConfig {
   readonly app: { env: EnvironmentVariables['NODE_ENV']; port: number; host: string; logLevel: string; shutdownTimeoutMs: number; registrationOpen: boolean; adminEmail?: string; adminPassword?: string; metricsToken?: string; loginPerIpPerMinute: number; loginAccountFailuresPerMinute: number };
-  readonly auth: { secret: string; publicKey?: string; privateKey?: string; issuer: string; audience: string; leewayS: number; accessTtlS: number; refreshTtlS: number; ticketTtlS: number };
+  readonly auth: { secret: string; publicKey?: string; privateKey?: string; issuer: string; audience: string; leewayS: number; accessTtlS: number; refreshTtlS: number; ticketTtlS: number; refreshReuseGraceS: number };
   readonly ws: { tokenHeader: string; authTimeoutMs: number; authMethods: ReadonlySet<AuthMethod>; allowQueryToken: boolean; allowedOrigins: string[]; requireOrigin: boolean; reauthLeadMs: number; heartbeatMs: number; maxProtocolErrors: number; maxPayloadBytes: number; maxBufferedBytes: number; maxConnections: number; maxConnectionsPerUser: number; maxUnauthenticated: number; authFailuresPerMinute: number; serviceToken?: string; reflectionChunkDelayMs: number };
   readonly database: { type: 'sqlite' | 'postgres'; sqlitePath: string; sqliteSynchronous: 'full' | 'normal'; url?: string };
   readonly redis: { url?: string; keyPrefix: string };
@@ -29,7 +29,7 @@ export class AppConfig {
     this.auth = {
       secret: env.JWT_SECRET, publicKey: env.JWT_PUBLIC_KEY, privateKey: env.JWT_PRIVATE_KEY, issuer: env.JWT_ISSUER,
       audience: env.JWT_AUDIENCE, leewayS: env.JWT_LEEWAY_S, accessTtlS: parseDurationSeconds(env.JWT_ACCESS_TTL)!,
-      refreshTtlS: parseDurationSeconds(env.JWT_REFRESH_TTL)!, ticketTtlS: env.WS_TICKET_TTL_S,
+      refreshTtlS: parseDurationSeconds(env.JWT_REFRESH_TTL)!, ticketTtlS: env.WS_TICKET_TTL_S, refreshReuseGraceS: env.REFRESH_REUSE_GRACE_S,
     };
     const methods = env.WS_AUTH_METHODS.split(',').map((m) => m.trim()).filter(Boolean) as AuthMethod[];
     this.ws = {

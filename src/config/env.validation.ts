@@ -44,6 +44,7 @@ export class EnvironmentVariables {
   @Transform(toInt) @IsInt() @Min(0) @Max(300) JWT_LEEWAY_S = 5;
   @Matches(DURATION, { message: 'JWT_ACCESS_TTL must be a duration such as 900, 30s, 15m, 12h or 7d' }) JWT_ACCESS_TTL = '15m';
   @Matches(DURATION, { message: 'JWT_REFRESH_TTL must be a duration such as 3600, 12h or 7d' }) JWT_REFRESH_TTL = '7d';
+  @Transform(toInt) @IsInt() @Min(0) @Max(300) REFRESH_REUSE_GRACE_S = 0;
   @Transform(toInt) @IsInt() @Min(1) @Max(30) WS_TICKET_TTL_S = 30;
 
   @Transform(toBool) @IsBoolean() REGISTRATION_OPEN = true;

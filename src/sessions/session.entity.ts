@@ -22,6 +22,8 @@ export class RefreshToken {
   @CreateDateColumn({ name: 'created_at' }) createdAt: Date;
   @Index('idx_refresh_tokens_expires_at') @Column({ name: 'expires_at', type: Date }) expiresAt: Date;
   @Column({ name: 'used_at', type: Date, nullable: true }) usedAt: Date | null;
+  /** The pair this token was exchanged for, sealed for the token's holder (REFRESH_REUSE_GRACE_S); null without a grace. */
+  @Column({ name: 'replay', type: 'text', nullable: true }) replay: string | null = null;
 }
 
 @Entity('ws_tickets')

@@ -31,10 +31,13 @@ export class SessionsRepository {
     return this.refresh.findOneBy({ tokenHash: hash });
   }
 
-  /** Spends a refresh token and stores its successor atomically; false when it was already spent (a race counts as reuse). */
-  async rotateRefresh(oldId: string, next: { sessionId: string; tokenHash: string; expiresAt: Date }): Promise<boolean> {
+  /**
+   * Spends a refresh token (keeping `replay`, the sealed pair it bought) and
+   * stores its successor atomically; false when it was already spent.
+   */
+  async rotateRefresh(oldId: string, next: { sessionId: string; tokenHash: string; expiresAt: Date }, replay: string | null): Promise<boolean> {
     return inTransaction(this.db, async (m) => {
-      const res = await m.update(RefreshToken, { id: oldId, usedAt: IsNull() }, { usedAt: new Date() });
+      const res = await m.update(RefreshToken, { id: oldId, usedAt: IsNull() }, { usedAt: new Date(), replay });
       if (!res.affected) return false;
       await m.insert(RefreshToken, m.create(RefreshToken, { ...next, usedAt: null }));
       return true;

@@ -2,9 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { NotFoundError, UnauthenticatedError } from '../common/errors/domain-errors';
 import { newOpaqueSecret, sha256Hex } from '../common/util/ids';
+import { openWith, sealFor } from '../common/util/sealed';
 import { DomainEventMap, DomainEvents } from '../events/domain-events';
 import { AuditService } from '../audit/audit.service';
-import { Session } from './session.entity';
+import { RefreshToken, Session } from './session.entity';
 import { SessionsRepository } from './sessions.repository';
 
 type RevokeReason = DomainEventMap['session.revoked']['reason'];
@@ -34,24 +35,41 @@ export class SessionsService {
   }
 
   /**
-   * Spends `refreshToken` and returns its successor. A token presented twice
-   * means it leaked: the whole session is revoked and its sockets closed.
+   * Spends `refreshToken` for the pair `issue` makes with its successor. A
+   * token presented twice means it leaked: the whole session is revoked and
+   * its sockets closed — except within REFRESH_REUSE_GRACE_S of the rotation,
+   * when the second presentation gets the same pair (two tabs refreshing at
+   * once). That pair is kept sealed under a key derived from the spent token,
+   * so only its holder can open it.
    */
-  async rotate(
-    refreshToken: string, ip?: string, admit: (session: Session) => Promise<void> = async () => undefined,
-  ): Promise<{ session: Session; refreshToken: string }> {
-    const row = typeof refreshToken === 'string' ? await this.repo.findRefresh(sha256Hex(refreshToken)) : null;
+  async rotate<P extends object>(
+    refreshToken: string, ip: string | undefined, admit: (session: Session) => Promise<void>, issue: (session: Session, next: string) => P,
+  ): Promise<{ session: Session; pair: P; replayed: boolean }> {
+    const hash = typeof refreshToken === 'string' ? sha256Hex(refreshToken) : undefined;
+    const row = hash ? await this.repo.findRefresh(hash) : null;
     if (!row) throw new UnauthenticatedError('Invalid refresh token', 'unknown_refresh');
     const session = await this.repo.findSession(row.sessionId);
     if (!session || session.revokedAt) throw new UnauthenticatedError('Session revoked', 'revoked');
-    if (row.usedAt) return this.reuseDetected(session, ip);
+    if (row.usedAt) return this.replayOrRevoke<P>(row, refreshToken, session, ip);
     if (new Date(row.expiresAt).getTime() <= Date.now()) throw new UnauthenticatedError('Refresh token expired', 'expired');
     // Checked before the token is spent: a refused refresh must not later look like reuse.
     await admit(session);
     const next = newOpaqueSecret('prt_');
-    const rotated = await this.repo.rotateRefresh(row.id, { sessionId: session.id, tokenHash: sha256Hex(next), expiresAt: session.expiresAt });
-    if (!rotated) return this.reuseDetected(session, ip);
-    return { session, refreshToken: next };
+    const pair = issue(session, next);
+    const replay = this.config.auth.refreshReuseGraceS > 0 ? sealFor(refreshToken, JSON.stringify(pair)) : null;
+    const rotated = await this.repo.rotateRefresh(row.id, { sessionId: session.id, tokenHash: sha256Hex(next), expiresAt: session.expiresAt }, replay);
+    // Lost a race with another presentation of the same token: that one's pair, or reuse.
+    if (!rotated) return this.replayOrRevoke<P>((await this.repo.findRefresh(hash!)) ?? row, refreshToken, session, ip);
+    return { session, pair, replayed: false };
+  }
+
+  private async replayOrRevoke<P>(row: RefreshToken, refreshToken: string, session: Session, ip?: string): Promise<{ session: Session; pair: P; replayed: true }> {
+    const graceMs = this.config.auth.refreshReuseGraceS * 1000;
+    const spentAgoMs = row.usedAt ? Date.now() - new Date(row.usedAt).getTime() : Infinity;
+    const opened = graceMs > 0 && spentAgoMs <= graceMs && row.replay ? openWith(refreshToken, row.replay) : undefined;
+    if (opened === undefined) return this.reuseDetected(session, ip);
+    await this.audit.record('refresh_replayed', { userId: session.userId, sessionId: session.id, ip, detail: { spentAgoMs } });
+    return { session, pair: JSON.parse(opened) as P, replayed: true };
   }
 
   async revoke(sessionId: string, reason: RevokeReason): Promise<Session> {
