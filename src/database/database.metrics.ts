@@ -19,6 +19,8 @@ export function operationOf(sql: string): string {
 @Injectable()
 export class DatabaseMetrics implements OnModuleInit {
   private readonly statements;
+  /** One histogram child per (operation, result), made once: observing through labels hashes the label object on every statement. */
+  private readonly children = new Map<string, { observe(seconds: number): void }>();
   private readonly commits;
   private readonly batchSizes;
 
@@ -53,13 +55,20 @@ export class DatabaseMetrics implements OnModuleInit {
       const operation = operationOf(String(args[0] ?? ''));
       try {
         const out = await query(...args);
-        this.statements.observe({ operation, result: 'ok' }, seconds());
+        this.child(operation, 'ok').observe(seconds());
         return out;
       } catch (err) {
-        this.statements.observe({ operation, result: 'error' }, seconds());
+        this.child(operation, 'error').observe(seconds());
         throw err;
       }
     };
     return runner;
+  }
+
+  private child(operation: string, result: 'ok' | 'error'): { observe(seconds: number): void } {
+    const key = `${operation}:${result}`;
+    let child = this.children.get(key);
+    if (!child) this.children.set(key, (child = this.statements.labels({ operation, result })));
+    return child;
   }
 }
