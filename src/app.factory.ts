@@ -6,6 +6,7 @@ import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { AppConfig } from './config/app-config';
 import { HttpExceptionFilter } from './common/filters/http-exception.filter';
+import { applyHttpTimeouts } from './common/http/http-timeouts';
 
 /**
  * Builds the application exactly as `npm start` runs it; e2e tests call this
@@ -14,6 +15,7 @@ import { HttpExceptionFilter } from './common/filters/http-exception.filter';
 export async function createApp(config: AppConfig, logDestination?: NodeJS.WritableStream): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, logDestination), { bufferLogs: true, abortOnError: false });
   app.useLogger(app.get(Logger));
+  applyHttpTimeouts(app.getHttpServer(), config.http);
   app.set('trust proxy', 'loopback');
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, stopAtFirstError: false }));
   app.useGlobalFilters(new HttpExceptionFilter());

@@ -26,6 +26,9 @@ export class EnvironmentVariables {
   @Transform(toInt) @IsInt() @Min(0) @Max(65535) PORT = 3000;
   @IsString() HOST = '0.0.0.0';
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) LOG_LEVEL = 'info';
+  @Transform(toInt) @IsInt() @Min(100) HTTP_REQUEST_TIMEOUT_MS = 30000;
+  @Transform(toInt) @IsInt() @Min(100) HTTP_HEADERS_TIMEOUT_MS = 10000;
+  @Transform(toInt) @IsInt() @Min(0) HTTP_KEEP_ALIVE_TIMEOUT_MS = 5000;
 
   @IsIn(['sqlite', 'postgres']) DB_TYPE: 'sqlite' | 'postgres' = 'sqlite';
   @IsString() @MinLength(1) SQLITE_PATH = 'data/portcullis.sqlite';
@@ -97,6 +100,8 @@ function crossFieldProblems(env: EnvironmentVariables): string[] {
   const out: string[] = [];
   if (env.DB_TYPE === 'postgres' && !env.DATABASE_URL) out.push('DATABASE_URL: required when DB_TYPE=postgres');
   if (Boolean(env.ADMIN_EMAIL) !== Boolean(env.ADMIN_PASSWORD)) out.push('ADMIN_PASSWORD: ADMIN_EMAIL and ADMIN_PASSWORD go together');
+  // Node refuses a headers timeout longer than the whole-request one.
+  if (env.HTTP_HEADERS_TIMEOUT_MS > env.HTTP_REQUEST_TIMEOUT_MS) out.push('HTTP_HEADERS_TIMEOUT_MS: must not exceed HTTP_REQUEST_TIMEOUT_MS');
   if (env.JWT_PRIVATE_KEY && !env.JWT_PUBLIC_KEY) out.push('JWT_PUBLIC_KEY: required with JWT_PRIVATE_KEY');
   if (env.NODE_ENV === 'production') {
     if (!env.JWT_PUBLIC_KEY && env.JWT_SECRET === PLACEHOLDER_JWT_SECRET) out.push('JWT_SECRET: the development placeholder is refused in production');
