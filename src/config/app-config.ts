@@ -11,6 +11,7 @@ export class AppConfig {
   readonly ws: { tokenHeader: string; authTimeoutMs: number; authMethods: ReadonlySet<AuthMethod>; allowQueryToken: boolean; allowedOrigins: string[]; requireOrigin: boolean; reauthLeadMs: number; heartbeatMs: number; maxProtocolErrors: number; maxPayloadBytes: number; maxBufferedBytes: number; maxConnections: number; maxConnectionsPerUser: number; maxUnauthenticated: number; authFailuresPerMinute: number; serviceToken?: string; reflectionChunkDelayMs: number };
   readonly database: { type: 'sqlite' | 'postgres'; sqlitePath: string; sqliteSynchronous: 'full' | 'normal'; url?: string };
   readonly redis: { url?: string; keyPrefix: string };
+  readonly revocation: { pollMs: number; recheckMs: number };
   readonly http: { requestTimeoutMs: number; headersTimeoutMs: number; keepAliveTimeoutMs: number };
 
   constructor(env: EnvironmentVariables) {
@@ -40,6 +41,7 @@ export class AppConfig {
     };
     this.database = { type: env.DB_TYPE, sqlitePath: env.SQLITE_PATH, sqliteSynchronous: env.SQLITE_SYNCHRONOUS, url: env.DATABASE_URL };
     this.redis = { url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX };
+    this.revocation = { pollMs: env.REVOCATION_POLL_MS, recheckMs: env.REVOCATION_RECHECK_MS };
     this.http = {
       requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS, headersTimeoutMs: env.HTTP_HEADERS_TIMEOUT_MS, keepAliveTimeoutMs: env.HTTP_KEEP_ALIVE_TIMEOUT_MS,
     };

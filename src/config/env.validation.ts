@@ -36,6 +36,8 @@ export class EnvironmentVariables {
   @IsOptional() @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// URL' }) DATABASE_URL?: string;
   @IsOptional() @Matches(/^rediss?:\/\//, { message: 'REDIS_URL must be a redis:// URL' }) REDIS_URL?: string;
   @Matches(/^[\w.:-]{1,64}$/, { message: 'REDIS_KEY_PREFIX must be 1-64 letters, digits, ".", ":", "_" or "-"' }) REDIS_KEY_PREFIX = 'portcullis:';
+  @Transform(toInt) @IsInt() @Min(100) @Max(4000) REVOCATION_POLL_MS = 2000;
+  @Transform(toInt) @IsInt() @Min(1000) REVOCATION_RECHECK_MS = 60000;
 
   @IsString() @MinLength(32, { message: 'JWT_SECRET must be at least 32 bytes' }) JWT_SECRET = PLACEHOLDER_JWT_SECRET;
   @IsOptional() @Transform(toPem) @IsString() JWT_PUBLIC_KEY?: string;

@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { Connection, ConnectionLifecycle } from '../realtime/connection';
 import { ConnectionDirectory, RemoteConnections } from '../realtime/connection-directory';
-import { ConnectionView, toView } from '../realtime/connection-registry';
+import { ConnectionRegistry, ConnectionView, toView } from '../realtime/connection-registry';
 import { RealtimeServer } from '../realtime/realtime.server';
 import { RedisBus } from './redis-bus';
 
@@ -22,7 +22,12 @@ export class RedisConnectionDirectory implements RemoteConnections, ConnectionLi
   private readonly logger = new Logger('ConnectionDirectory');
   private timer?: NodeJS.Timeout;
 
-  constructor(private readonly bus: RedisBus, private readonly server: RealtimeServer, private readonly directory: ConnectionDirectory) {}
+  constructor(
+    private readonly bus: RedisBus,
+    private readonly server: RealtimeServer,
+    private readonly directory: ConnectionDirectory,
+    private readonly registry: ConnectionRegistry,
+  ) {}
 
   get instanceId(): string {
     return this.bus.instanceId;
@@ -34,6 +39,8 @@ export class RedisConnectionDirectory implements RemoteConnections, ConnectionLi
     this.server.addLifecycle(this);
     this.directory.setRemote(this);
     this.bus.onShutdown(() => this.removeSelf());
+    // Writes made while Redis was away are lost, and a restarted Redis may have lost everything: write it all again.
+    this.bus.onConnectionChange((up) => { if (up) this.run(this.rewrite()); });
   }
 
   onModuleDestroy(): void {
@@ -92,6 +99,16 @@ export class RedisConnectionDirectory implements RemoteConnections, ConnectionLi
   private write(conn: Connection): void {
     const key = this.hashKey(this.instanceId);
     this.run(this.bus.client.multi().hset(key, conn.id, JSON.stringify(toView(conn))).pexpire(key, INSTANCE_TTL_MS).exec());
+  }
+
+  /** This instance's entry as it is now: every live socket, and the liveness keys. */
+  private async rewrite(): Promise<void> {
+    const key = this.hashKey(this.instanceId);
+    const views = this.registry.list();
+    const multi = this.bus.client.multi().del(key);
+    if (views.length) multi.hset(key, Object.fromEntries(views.map((v) => [v.id, JSON.stringify(v)])));
+    await multi.pexpire(key, INSTANCE_TTL_MS).exec();
+    await this.refresh();
   }
 
   private async refresh(): Promise<void> {

@@ -57,6 +57,17 @@ export class SessionStateCache implements OnModuleDestroy {
   }
 
   /**
+   * Sessions this instance has vouched for and still believes live: what a
+   * periodic re-check against the database must cover, since their tokens are
+   * accepted from memory.
+   */
+  liveSessionIds(now = Date.now()): string[] {
+    const out: string[] = [];
+    for (const [id, fact] of this.sessions) if (!fact.revoked && fact.expiresAt > now) out.push(id);
+    return out;
+  }
+
+  /**
    * The user's current role as of the last check(). An access token's `role`
    * claim is a snapshot from login; an admin demoted since must lose admin
    * routes at once, not when that token expires.

@@ -8,6 +8,10 @@ import { Session } from './session.entity';
 import { SessionsRepository } from './sessions.repository';
 
 type RevokeReason = DomainEventMap['session.revoked']['reason'];
+const REVOKE_REASONS: ReadonlySet<string> = new Set<RevokeReason>(['logout', 'admin', 'refresh_reuse', 'expired']);
+
+/** A revocation as the database records it: what an instance announces locally when it learns of it there. */
+export interface StoredRevocation { sessionId: string; userId: string; reason: RevokeReason; seq: number | null }
 
 export interface SessionView {
   id: string; userId: string; createdAt: string; expiresAt: string; ip: string | null; userAgent: string | null;
@@ -63,6 +67,21 @@ export class SessionsService {
     return session;
   }
 
+  /** The revocation feed's newest place (see SessionsRepository.revoke). */
+  revocationCursor(): Promise<number> {
+    return this.repo.revocationCursor();
+  }
+
+  /** Revocations committed after `cursor`, oldest first, at most `limit`. */
+  async revocationsAfter(cursor: number, limit: number): Promise<StoredRevocation[]> {
+    return (await this.repo.revokedAfter(cursor, limit)).map(toStoredRevocation);
+  }
+
+  /** Which of these sessions are revoked, by any means (the feed, or a row edited by hand). */
+  async revokedAmong(sessionIds: string[]): Promise<StoredRevocation[]> {
+    return sessionIds.length ? (await this.repo.revokedAmong(sessionIds)).map(toStoredRevocation) : [];
+  }
+
   /** An admin's revocation, audited against the session's owner with the admin who did it. */
   async revokeByAdmin(sessionId: string, adminId: string): Promise<void> {
     const session = await this.revoke(sessionId, 'admin');
@@ -98,4 +117,10 @@ export class SessionsService {
     await this.audit.record('refresh_reuse', { userId: session.userId, sessionId: session.id, ip, reason: 'spent refresh token presented' });
     throw new UnauthenticatedError('Refresh token reuse detected; session revoked', 'refresh_reuse');
   }
+}
+
+function toStoredRevocation(s: Pick<Session, 'id' | 'userId' | 'revokedReason'> & { revocationSeq?: number | null }): StoredRevocation {
+  // A reason written by hand (or by a later version) is still a revocation: announce it as an admin's.
+  const reason = REVOKE_REASONS.has(s.revokedReason ?? '') ? (s.revokedReason as RevokeReason) : 'admin';
+  return { sessionId: s.id, userId: s.userId, reason, seq: s.revocationSeq ?? null };
 }
