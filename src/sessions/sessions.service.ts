@@ -2,10 +2,14 @@ import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { NotFoundError, UnauthenticatedError } from '../common/errors/domain-errors';
 import { newOpaqueSecret, sha256Hex } from '../common/util/ids';
+import { isOpaqueSecret } from '../common/util/opaque-secret';
 import { DomainEventMap, DomainEvents } from '../events/domain-events';
 import { AuditService } from '../audit/audit.service';
 import { Session } from './session.entity';
 import { SessionsRepository } from './sessions.repository';
+
+const REFRESH_PREFIX = 'prt_';
+const TICKET_PREFIX = 'pwt_';
 
 type RevokeReason = DomainEventMap['session.revoked']['reason'];
 const REVOKE_REASONS: ReadonlySet<string> = new Set<RevokeReason>(['logout', 'admin', 'refresh_reuse', 'expired']);
@@ -28,7 +32,7 @@ export class SessionsService {
   ) {}
 
   async open(userId: string, meta: { ip?: string; userAgent?: string }): Promise<{ session: Session; refreshToken: string }> {
-    const refreshToken = newOpaqueSecret('prt_');
+    const refreshToken = newOpaqueSecret(REFRESH_PREFIX);
     const expiresAt = new Date(Date.now() + this.config.auth.refreshTtlS * 1000);
     const session = await this.repo.createWithRefresh(
       { userId, expiresAt, ip: meta.ip?.slice(0, 64) ?? null, userAgent: meta.userAgent?.slice(0, 255) ?? null },
@@ -44,7 +48,7 @@ export class SessionsService {
   async rotate(
     refreshToken: string, ip?: string, admit: (session: Session) => Promise<void> = async () => undefined,
   ): Promise<{ session: Session; refreshToken: string }> {
-    const row = typeof refreshToken === 'string' ? await this.repo.findRefresh(sha256Hex(refreshToken)) : null;
+    const row = isOpaqueSecret(refreshToken, REFRESH_PREFIX) ? await this.repo.findRefresh(sha256Hex(refreshToken)) : null;
     if (!row) throw new UnauthenticatedError('Invalid refresh token', 'unknown_refresh');
     const session = await this.repo.findSession(row.sessionId);
     if (!session || session.revokedAt) throw new UnauthenticatedError('Session revoked', 'revoked');
@@ -52,7 +56,7 @@ export class SessionsService {
     if (new Date(row.expiresAt).getTime() <= Date.now()) throw new UnauthenticatedError('Refresh token expired', 'expired');
     // Checked before the token is spent: a refused refresh must not later look like reuse.
     await admit(session);
-    const next = newOpaqueSecret('prt_');
+    const next = newOpaqueSecret(REFRESH_PREFIX);
     const rotated = await this.repo.rotateRefresh(row.id, { sessionId: session.id, tokenHash: sha256Hex(next), expiresAt: session.expiresAt });
     if (!rotated) return this.reuseDetected(session, ip);
     return { session, refreshToken: next };
@@ -98,7 +102,7 @@ export class SessionsService {
 
   /** A single-use ticket for `?ticket=`, bound to the session and no longer-lived than the access token behind it. */
   async issueTicket(sessionId: string, userId: string, authExpiresAt: number): Promise<{ ticket: string; expiresIn: number }> {
-    const ticket = newOpaqueSecret('pwt_');
+    const ticket = newOpaqueSecret(TICKET_PREFIX);
     const expiresIn = this.config.auth.ticketTtlS;
     await this.repo.insertTicket({
       tokenHash: sha256Hex(ticket), sessionId, userId, expiresAt: new Date(Date.now() + expiresIn * 1000), authExpiresAt: new Date(authExpiresAt),
@@ -107,7 +111,7 @@ export class SessionsService {
   }
 
   async consumeTicket(ticket: string): Promise<{ sessionId: string; userId: string; authExpiresAt: number }> {
-    const row = typeof ticket === 'string' && ticket.length <= 200 ? await this.repo.consumeTicket(sha256Hex(ticket)) : null;
+    const row = isOpaqueSecret(ticket, TICKET_PREFIX) ? await this.repo.consumeTicket(sha256Hex(ticket)) : null;
     if (!row) throw new UnauthenticatedError('Invalid or used ticket', 'ticket');
     return { sessionId: row.sessionId, userId: row.userId, authExpiresAt: new Date(row.authExpiresAt).getTime() };
   }
