@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { CLIENT_FRAME } from './frame-types';
+import { frameText, jsonValue, MARKER, nearFrame } from '../../test/helpers/frame-arbitraries';
 import { parseClientFrame, ParseResult } from './frame-validation';
 
 /**
@@ -9,37 +10,6 @@ import { parseClientFrame, ParseResult } from './frame-validation';
  * exactly a frame of the contract's shape.
  */
 const RUNS = { numRuns: 300 };
-/** A value no honest frame carries: if it shows up in a message, the parser echoed client input. */
-const MARKER = 'Zq7-marker-Zq7';
-
-/** Keys that have tripped validators and object walkers elsewhere, mixed with the contract's own. */
-const key = fc.oneof(
-  fc.constantFrom('__proto__', 'constructor', 'prototype', 'toString', 'valueOf', 'hasOwnProperty', 'then', 'length'),
-  fc.constantFrom('type', 'id', 'timestamp', 'payload', 'token', 'content', 'afterSeq', 'format'),
-  fc.string({ maxLength: 12 }),
-);
-const value: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
-  leaf: fc.oneof(fc.string({ maxLength: 20 }), fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.constant(MARKER)),
-  node: fc.oneof({ depthSize: 'small', withCrossShrink: true },
-    tie('leaf'), fc.array(tie('node'), { maxLength: 4 }), fc.dictionary(key, tie('node'), { maxKeys: 5 })),
-})).node;
-const frameType = fc.oneof(fc.constantFrom(...Object.values(CLIENT_FRAME)), fc.string({ maxLength: 16 }), value);
-/** Envelopes close enough to valid that the payload checks run, with every field sometimes wrong. */
-const nearFrame = fc.record({
-  type: frameType,
-  id: fc.oneof(fc.string({ minLength: 1, maxLength: 130 }), value),
-  timestamp: fc.oneof(fc.date({ noInvalidDate: true }).map((d) => d.toISOString()), value),
-  payload: fc.oneof(fc.dictionary(key, value, { maxKeys: 4 }), value),
-}, { requiredKeys: [] });
-
-const text = fc.oneof(
-  fc.string({ unit: 'binary', maxLength: 200 }),
-  fc.json({ maxDepth: 4 }),
-  nearFrame.map((f) => JSON.stringify(f)),
-  // Raw JSON with duplicate and prototype keys, which JSON.stringify would never write.
-  fc.tuple(key, fc.json({ maxDepth: 2 }), nearFrame).map(([k, v, f]) => `{${JSON.stringify(k)}:${v},${JSON.stringify(f).slice(1)}`),
-);
-
 function expectWellFormedRefusal(r: ParseResult): void {
   if (r.ok) return;
   expect(typeof r.message).toBe('string');
@@ -51,7 +21,7 @@ function expectWellFormedRefusal(r: ParseResult): void {
 
 describe('parseClientFrame (properties)', () => {
   it('never throws, and every refusal is a plain message naming a field, never a value', () => {
-    fc.assert(fc.property(text, (t) => expectWellFormedRefusal(parseClientFrame(t))), RUNS);
+    fc.assert(fc.property(frameText, (t) => expectWellFormedRefusal(parseClientFrame(t))), RUNS);
   });
 
   it('accepts only frames of the contract\'s shape, and hands them on unchanged', () => {
@@ -90,7 +60,7 @@ describe('parseClientFrame (properties)', () => {
 
   it('an auth frame whose token is missing, not a string, empty or too long is refused naming payload.token, with its refId', () => {
     const badToken = fc.oneof(fc.constant(undefined), fc.constant(''), fc.string({ minLength: 8193, maxLength: 9000 }),
-      value.filter((v) => typeof v !== 'string'));
+      jsonValue.filter((v) => typeof v !== 'string'));
     fc.assert(fc.property(fc.string({ minLength: 1, maxLength: 128 }), badToken, (id, token) => {
       const r = parseClientFrame(JSON.stringify({ type: 'auth', id, payload: token === undefined ? {} : { token } }));
       expect(r).toMatchObject({ ok: false, refId: id });
