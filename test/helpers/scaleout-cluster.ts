@@ -100,10 +100,14 @@ export class RedisServerProcess {
   /** Starts the server (again, after stopping it if it runs) on the same port and waits until it answers PING. */
   async restart(): Promise<void> {
     await this.stop();
-    const proc = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    const bin = process.env.PORTCULLIS_TEST_REDIS_SERVER ?? 'redis-server';
+    const proc = spawn(bin, ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    let failed: Error | undefined;
+    proc.on('error', (err) => { failed = new Error(`The Redis outage test starts its own ${bin} (set PORTCULLIS_TEST_REDIS_SERVER): ${err.message}`); });
     this.proc = proc;
     const deadline = Date.now() + 5000;
     for (;;) {
+      if (failed) throw failed;
       if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(`redis-server exited (${proc.exitCode}) on port ${this.port}`);
       const probe = new Redis(this.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
       probe.on('error', () => undefined);
