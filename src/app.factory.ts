@@ -9,6 +9,7 @@ import { HttpExceptionFilter } from './common/filters/http-exception.filter';
 import { PortcullisWsAdapter } from './realtime/nest/portcullis-ws.adapter';
 import { corsOptions } from './common/http/cors';
 import { requestContext } from './common/http/request-context';
+import { applyHttpTimeouts } from './common/http/http-timeouts';
 
 /**
  * Builds the application exactly as `npm start` runs it; e2e tests call this
@@ -27,6 +28,7 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
   app.set('trust proxy', false);
   app.use(requestContext(config.http.clientAddress));
   if (config.http.corsOrigins.length) app.enableCors(corsOptions(config.http.corsOrigins));
+  applyHttpTimeouts(app.getHttpServer(), config.http);
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, stopAtFirstError: false }));
   app.useGlobalFilters(new HttpExceptionFilter());
   app.useWebSocketAdapter(new PortcullisWsAdapter(app));

@@ -24,6 +24,10 @@ async function main(): Promise<void> {
   // close sockets with 1001, flush, and exit 0 ourselves, bounded in time.
   let stopping = false;
   const stop = (signal: string) => {
+    // A repeat is expected, not an order to die: a process-group SIGTERM (systemd, `docker stop`,
+    // `kill -TERM -<pgid>`) reaches npm and node alike, and npm forwards its own copy. The
+    // handler stays installed (process.on, not once) so a repeat cannot fall through to the
+    // default action and kill the shutdown half-way; SHUTDOWN_TIMEOUT_MS still bounds it.
     if (stopping) return;
     stopping = true;
     const started = Date.now();
@@ -41,8 +45,8 @@ async function main(): Promise<void> {
       process.exit(1);
     });
   };
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
 }
 
 main().catch((err) => {

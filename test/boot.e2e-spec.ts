@@ -1,6 +1,7 @@
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { connect, createServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WsTestClient } from './helpers/ws-client';
@@ -55,6 +56,35 @@ async function waitForHealth(base: string, proc: Proc, timeoutMs = 20_000): Prom
   throw new Error(`no 200 from /health within ${timeoutMs} ms: ${proc.stderr()}`);
 }
 
+/** Logs in as an already registered user, opens a conversation and a socket on it, and waits for `ready`. */
+async function openLiveSocket(port: number, email: string): Promise<WsTestClient> {
+  const base = `http://127.0.0.1:${port}`;
+  const login = await fetch(`${base}/v1/auth/login`, {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password: 'long enough pw' }),
+  });
+  const { accessToken } = (await login.json()) as { accessToken: string };
+  const conv = await fetch(`${base}/v1/conversations`, {
+    method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${accessToken}` }, body: JSON.stringify({ title: 'boot' }),
+  });
+  const { id } = (await conv.json()) as { id: string };
+  const socket = WsTestClient.connect(`ws://127.0.0.1:${port}/ws/conversations/${id}`, { headers: { Authorization: `Bearer ${accessToken}` } });
+  await socket.next('ready');
+  return socket;
+}
+
+/** A WebSocket upgrade that then reads nothing and answers nothing, like a stalled or hostile peer. */
+async function silentUpgrade(port: number): Promise<Socket> {
+  const socket = connect(port, '127.0.0.1');
+  socket.write(['GET /ws/conversations/silent HTTP/1.1', `Host: 127.0.0.1:${port}`, 'Upgrade: websocket', 'Connection: Upgrade',
+    `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}`, 'Sec-WebSocket-Version: 13', '', ''].join('\r\n'));
+  await new Promise<void>((resolve, reject) => {
+    socket.once('data', (d) => (d.toString().startsWith('HTTP/1.1 101') ? resolve() : reject(new Error(d.toString()))));
+    socket.once('error', reject);
+  });
+  socket.pause();
+  return socket;
+}
+
 describe('boot as `npm start` runs it (e2e)', () => {
   let dir: string;
   const procs: Proc[] = [];
@@ -64,6 +94,23 @@ describe('boot as `npm start` runs it (e2e)', () => {
     dir = mkdtempSync(join(tmpdir(), 'portcullis-boot-'));
   }, 130_000);
   const groups: number[] = [];
+
+  /** `npm start` as a supervisor runs it: in its own process group, so the group can be signalled (and cleaned up) as one. */
+  function startNpm(port: number, sqlitePath: string) {
+    // --ignore-scripts skips the prestart build (done above); the start script itself still runs.
+    const child = spawn('npm', ['start', '--ignore-scripts', '--silent'], {
+      detached: true, cwd: ROOT, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', LOG_LEVEL: 'warn', PORT: String(port), HOST: '127.0.0.1', SQLITE_PATH: sqlitePath },
+    });
+    let stderr = '';
+    child.stderr!.on('data', (d) => { stderr += d; });
+    child.stdout!.resume();
+    const exited = new Promise<{ code: number | null }>((resolve) => child.on('exit', (code) => resolve({ code })));
+    const proc: Proc = { child, stderr: () => stderr, exited: exited.then((e) => ({ ...e, signal: null })) };
+    procs.push(proc);
+    groups.push(child.pid!);
+    return { child, proc, exited };
+  }
+
   afterAll(() => {
     for (const g of groups) try { process.kill(-g, 'SIGKILL'); } catch { /* already gone */ }
     for (const p of procs) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
@@ -87,16 +134,7 @@ describe('boot as `npm start` runs it (e2e)', () => {
     expect(reg.status).toBe(201);
 
     // A live socket at SIGTERM gets SHUTTING_DOWN and 1001, and the process still exits 0.
-    const login = await fetch(`${base}/v1/auth/login`, {
-      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'boot@example.test', password: 'long enough pw' }),
-    });
-    const { accessToken } = (await login.json()) as { accessToken: string };
-    const conv = await fetch(`${base}/v1/conversations`, {
-      method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${accessToken}` }, body: JSON.stringify({ title: 'boot' }),
-    });
-    const { id } = (await conv.json()) as { id: string };
-    const socket = WsTestClient.connect(`ws://127.0.0.1:${port}/ws/conversations/${id}`, { headers: { Authorization: `Bearer ${accessToken}` } });
-    await socket.next('ready');
+    const socket = await openLiveSocket(port, 'boot@example.test');
 
     proc.child.kill('SIGTERM');
     const closed = await socket.closedWithin(10_000);
@@ -107,18 +145,7 @@ describe('boot as `npm start` runs it (e2e)', () => {
 
   it('under `npm start`, a SIGTERM sent to npm reaches the service, which exits 0', async () => {
     const port = await freePort();
-    // --ignore-scripts skips the prestart build (done above); the start script itself still runs.
-    // Its own process group, so clean-up can reach a service orphaned behind npm should this test fail.
-    const child = spawn('npm', ['start', '--ignore-scripts', '--silent'], {
-      detached: true, cwd: ROOT, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', LOG_LEVEL: 'warn', PORT: String(port), HOST: '127.0.0.1', SQLITE_PATH: join(dir, 'npm.sqlite') },
-    });
-    let stderr = '';
-    child.stderr!.on('data', (d) => { stderr += d; });
-    child.stdout!.resume();
-    const exited = new Promise<{ code: number | null }>((resolve) => child.on('exit', (code) => resolve({ code })));
-    const proc: Proc = { child, stderr: () => stderr, exited: exited.then((e) => ({ ...e, signal: null })) };
-    procs.push(proc);
-    groups.push(child.pid!);
+    const { child, proc, exited } = startNpm(port, join(dir, 'npm.sqlite'));
     await waitForHealth(`http://127.0.0.1:${port}`, proc);
     child.kill('SIGTERM');
     expect((await exited).code).toBe(0);
@@ -140,6 +167,28 @@ describe('boot as `npm start` runs it (e2e)', () => {
     expect(started).toBeGreaterThan(-1);
     expect(finished).toBeGreaterThan(started);
   }, 30_000);
+
+  // systemd (KillMode=control-group), `docker stop` of an `npm start` container and `kill -TERM -<pgid>` signal npm
+  // and node alike, and npm forwards its own: the service sees SIGTERM more than once and must not die of a repeat.
+  it('under `npm start`, SIGTERM to the whole process group, and again during shutdown, still closes sockets 1001 and exits 0', async () => {
+    const port = await freePort();
+    const { child, proc, exited } = startNpm(port, join(dir, 'group.sqlite'));
+    await waitForHealth(`http://127.0.0.1:${port}`, proc);
+    await fetch(`http://127.0.0.1:${port}/v1/auth/register`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'group@example.test', password: 'long enough pw' }),
+    });
+    const socket = await openLiveSocket(port, 'group@example.test');
+    // A peer that never answers the close handshake keeps the shutdown open (up to its 2 s wait), so the
+    // repeated signal below lands while the service is still shutting down, on every run.
+    const silent = await silentUpgrade(port);
+    process.kill(-child.pid!, 'SIGTERM');
+    await socket.next('error', 10_000);
+    process.kill(-child.pid!, 'SIGTERM');
+    const closed = await socket.closedWithin(10_000);
+    expect({ code: closed.code, error: closed.error?.payload.code }).toEqual({ code: 1001, error: 'SHUTTING_DOWN' });
+    expect((await exited).code).toBe(0);
+    silent.destroy();
+  }, 40_000);
 
   it('refuses to start with a short JWT_SECRET, naming it', async () => {
     const proc = start({ PORT: String(await freePort()), SQLITE_PATH: join(dir, 'bad.sqlite'), JWT_SECRET: 'short' });

@@ -1,8 +1,8 @@
 import Redis from 'ioredis';
 import { randomBytes } from 'node:crypto';
-import { DataSource } from 'typeorm';
 import { RedisBus } from '../src/scaleout/redis-bus';
 import { ADMIN_ENV, createUser, login, loginAdmin, TestUser } from './helpers/factories';
+import { eventually, onPostgresServer, PG_SERVER_URL, REDIS_URL } from './helpers/scaleout-cluster';
 import { startTestApp, TestApp } from './helpers/test-app';
 import { bearer, connectReady, expectAlive, expectClosedBy, expectServerClose, sleep, waitFrame } from './helpers/ws-assertions';
 import { WsTestClient } from './helpers/ws-client';
@@ -13,20 +13,6 @@ import { WsTestClient } from './helpers/ws-client';
  * every cross-instance promise proved through real sockets and HTTP. Both
  * services are required: when one is unreachable this suite fails, it never skips.
  */
-const REDIS_URL = process.env.PORTCULLIS_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-const PG_SERVER_URL = process.env.PORTCULLIS_TEST_POSTGRES_SERVER_URL ?? 'postgres://postgres@127.0.0.1:5432';
-
-/** Runs one statement on the server's maintenance database (CREATE/DROP DATABASE cannot run in the test database). */
-async function onPostgresServer(sql: string): Promise<void> {
-  const ds = new DataSource({ type: 'postgres', url: `${PG_SERVER_URL}/postgres`, connectTimeoutMS: 3000 });
-  await ds.initialize();
-  try {
-    await ds.query(sql);
-  } finally {
-    await ds.destroy();
-  }
-}
-
 describe('Scale-out on PostgreSQL + Redis (integration)', () => {
   jest.setTimeout(30_000);
   const run = randomBytes(6).toString('hex');
@@ -51,15 +37,6 @@ describe('Scale-out on PostgreSQL + Redis (integration)', () => {
   };
   const listOn = async (t: TestApp, query = '') =>
     (await t.http().get(`/v1/admin/connections${query}`).set(bearer(admin)).expect(200)).body as Array<Record<string, any>>;
-  /** The directory is written as sockets authenticate; give Redis a moment rather than assuming an order. */
-  const eventually = async <T>(probe: () => Promise<T>, ok: (v: T) => boolean, ms = 3000): Promise<T> => {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const v = await probe();
-      if (ok(v) || Date.now() > deadline) return v;
-      await sleep(50);
-    }
-  };
   const keysOf = (pattern: string) => redis.keys(`${prefix}${pattern}`);
 
   beforeAll(async () => {

@@ -16,8 +16,9 @@ export class AppConfig {
   /** The /demo page (src/demo): on unless production, or as DEMO_ENABLED says. */
   readonly demo: { enabled: boolean };
   /** Behind proxies and for browsers on other origins. */
-  readonly http: { clientAddress: ClientAddressPolicy; corsOrigins: string[] };
+  readonly http: { clientAddress: ClientAddressPolicy; corsOrigins: string[]; requestTimeoutMs: number; headersTimeoutMs: number; keepAliveTimeoutMs: number };
   readonly retention: { auditDays: number; graceDays: number; intervalMs: number; batchSize: number };
+  readonly revocation: { pollMs: number; recheckMs: number };
 
   constructor(env: EnvironmentVariables) {
     this.app = {
@@ -50,11 +51,13 @@ export class AppConfig {
     this.http = {
       clientAddress: { trust: compileTrustProxy(env.TRUST_PROXY), header: env.TRUST_PROXY_HEADER },
       corsOrigins: parseCorsOrigins(env.CORS_ORIGINS),
+      requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS, headersTimeoutMs: env.HTTP_HEADERS_TIMEOUT_MS, keepAliveTimeoutMs: env.HTTP_KEEP_ALIVE_TIMEOUT_MS,
     };
     this.retention = {
       auditDays: env.AUDIT_RETENTION_DAYS, graceDays: env.RETENTION_GRACE_DAYS,
       intervalMs: env.RETENTION_INTERVAL_MS, batchSize: env.RETENTION_BATCH_SIZE,
     };
+    this.revocation = { pollMs: env.REVOCATION_POLL_MS, recheckMs: env.REVOCATION_RECHECK_MS };
   }
 
   static fromEnvironment(raw: Record<string, string | undefined> = process.env): AppConfig {

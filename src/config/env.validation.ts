@@ -28,6 +28,9 @@ export class EnvironmentVariables {
   @Transform(toInt) @IsInt() @Min(0) @Max(65535) PORT = 3000;
   @IsString() HOST = '0.0.0.0';
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) LOG_LEVEL = 'info';
+  @Transform(toInt) @IsInt() @Min(100) HTTP_REQUEST_TIMEOUT_MS = 30000;
+  @Transform(toInt) @IsInt() @Min(100) HTTP_HEADERS_TIMEOUT_MS = 10000;
+  @Transform(toInt) @IsInt() @Min(0) HTTP_KEEP_ALIVE_TIMEOUT_MS = 5000;
 
   @IsIn(['sqlite', 'postgres']) DB_TYPE: 'sqlite' | 'postgres' = 'sqlite';
   @IsString() @MinLength(1) SQLITE_PATH = 'data/portcullis.sqlite';
@@ -35,6 +38,8 @@ export class EnvironmentVariables {
   @IsOptional() @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// URL' }) DATABASE_URL?: string;
   @IsOptional() @Matches(/^rediss?:\/\//, { message: 'REDIS_URL must be a redis:// URL' }) REDIS_URL?: string;
   @Matches(/^[\w.:-]{1,64}$/, { message: 'REDIS_KEY_PREFIX must be 1-64 letters, digits, ".", ":", "_" or "-"' }) REDIS_KEY_PREFIX = 'portcullis:';
+  @Transform(toInt) @IsInt() @Min(100) @Max(4000) REVOCATION_POLL_MS = 2000;
+  @Transform(toInt) @IsInt() @Min(1000) REVOCATION_RECHECK_MS = 60000;
 
   @IsString() @MinLength(32, { message: 'JWT_SECRET must be at least 32 bytes' }) JWT_SECRET = PLACEHOLDER_JWT_SECRET;
   @IsOptional() @Transform(toPem) @IsString() JWT_PUBLIC_KEY?: string;
@@ -112,6 +117,8 @@ function crossFieldProblems(env: EnvironmentVariables): string[] {
   const out: string[] = [];
   if (env.DB_TYPE === 'postgres' && !env.DATABASE_URL) out.push('DATABASE_URL: required when DB_TYPE=postgres');
   if (Boolean(env.ADMIN_EMAIL) !== Boolean(env.ADMIN_PASSWORD)) out.push('ADMIN_PASSWORD: ADMIN_EMAIL and ADMIN_PASSWORD go together');
+  // Node refuses a headers timeout longer than the whole-request one.
+  if (env.HTTP_HEADERS_TIMEOUT_MS > env.HTTP_REQUEST_TIMEOUT_MS) out.push('HTTP_HEADERS_TIMEOUT_MS: must not exceed HTTP_REQUEST_TIMEOUT_MS');
   if (env.JWT_PRIVATE_KEY && !env.JWT_PUBLIC_KEY) out.push('JWT_PUBLIC_KEY: required with JWT_PRIVATE_KEY');
   for (const [name, check] of [['TRUST_PROXY', () => compileTrustProxy(env.TRUST_PROXY)], ['CORS_ORIGINS', () => parseCorsOrigins(env.CORS_ORIGINS)]] as const) {
     try { check(); } catch (err) { out.push(`${name}: ${(err as Error).message}`); }

@@ -1,9 +1,19 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { Connection } from '../realtime/connection';
 import { ConnectionRegistry } from '../realtime/connection-registry';
 import type { MessageView } from '../conversations/conversation.views';
+import { ConversationsService } from '../conversations/conversations.service';
+import { ChatSequencer } from './chat-sequencer';
 
 const RESUME_PAGE = 500;
+/**
+ * How long a message from one instance waits for its predecessor from another
+ * (a Redis hop: well under a millisecond on a quiet network) before that one is
+ * read from the database instead.
+ */
+const ORDER_WAIT_MS = 100;
+const ORDER_MAX_HELD = 1000;
+const ORDER_SWEEP_MS = 60_000;
 
 interface ResumeState { buffer: MessageView[] }
 
@@ -12,9 +22,14 @@ interface ResumeState { buffer: MessageView[] }
  * While a socket replays history (`resume`), live messages for it are held
  * back and released after the replay, minus any the replay already covered:
  * no gap and no duplicate at the seam.
+ *
+ * Scaled out, messages reach this instance from two paths (its own at once,
+ * the others' through Redis), so they pass through a ChatSequencer first:
+ * every socket gets a conversation's messages in strictly increasing seq.
  */
 @Injectable()
-export class ChatDeliveryService {
+export class ChatDeliveryService implements OnModuleDestroy {
+  private readonly logger = new Logger('ChatDelivery');
   private readonly resuming = new WeakMap<Connection, ResumeState>();
   /**
    * The highest seq a replay has sent, per socket. A message can be committed
@@ -31,11 +46,28 @@ export class ChatDeliveryService {
 
   /** Carries a stored message to the other instances (the Redis bus when REDIS_URL is set). */
   private relay?: (message: MessageView) => void;
+  private readonly sequencer: ChatSequencer;
+  private sweep?: NodeJS.Timeout;
 
-  constructor(private readonly registry: ConnectionRegistry) {}
+  constructor(private readonly registry: ConnectionRegistry, conversations: ConversationsService) {
+    this.sequencer = new ChatSequencer({
+      deliver: (m) => this.fanOut(m),
+      fetchAfter: (conversationId, afterSeq, limit) => conversations.messagesAfter(conversationId, afterSeq, limit),
+      hasSubscribers: (conversationId) => Boolean(this.registry.subscribers('conversationId', conversationId)?.size),
+      onFetchError: (err, conversationId) => this.logger.warn({ err, conversationId }, 'could not read a gap in live chat from the database; skipped'),
+    }, { waitMs: ORDER_WAIT_MS, maxHeld: ORDER_MAX_HELD });
+  }
 
+  /** With a relay, messages arrive by two paths and are put back in order; alone, they arrive in commit order already. */
   setRelay(relay: ((message: MessageView) => void) | undefined): void {
     this.relay = relay;
+    clearInterval(this.sweep);
+    if (relay) this.sweep = setInterval(() => this.sequencer.sweep(), ORDER_SWEEP_MS).unref();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.sweep);
+    this.sequencer.stop();
   }
 
   /** Fans a stored message out to every member socket on the conversation, the sender's included (after its ack), on every instance. */
@@ -46,6 +78,11 @@ export class ChatDeliveryService {
 
   /** This instance's subscribers only: what the relay calls for a message stored through another instance. */
   deliverLocal(message: MessageView): void {
+    if (this.relay) this.sequencer.push(message);
+    else this.fanOut(message);
+  }
+
+  private fanOut(message: MessageView): void {
     const subscribers = this.registry.subscribers('conversationId', message.conversationId);
     if (!subscribers) return;
     const frame = chatFrame(message);

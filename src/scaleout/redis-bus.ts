@@ -28,6 +28,9 @@ export class RedisBus implements OnModuleInit, OnApplicationShutdown {
   private readonly sub: Redis;
   private readonly handlers: Array<(m: BusMessage) => void> = [];
   private readonly beforeQuit: Array<() => Promise<void>> = [];
+  private readonly connectionListeners: Array<(up: boolean) => void> = [];
+  private up = false;
+  private downSince?: number;
   private closed = false;
 
   constructor(config: AppConfig, private readonly metrics: RedisBusMetrics) {
@@ -41,6 +44,9 @@ export class RedisBus implements OnModuleInit, OnApplicationShutdown {
         this.logger.warn({ err: err.message, role }, 'redis connection error');
       });
       client.on('reconnecting', () => this.metrics.reconnects.inc({ role }));
+      // ioredis reconnects (and resubscribes) by itself; what it missed meanwhile is for the listeners to recover.
+      client.on('ready', () => this.noteConnection());
+      client.on('close', () => this.noteConnection());
     }
     this.sub.on('message', (_channel: string, text: string) => this.receive(text));
   }
@@ -73,6 +79,19 @@ export class RedisBus implements OnModuleInit, OnApplicationShutdown {
     await Promise.all([this.sub, this.pub].map((c) => withTimeout(c.quit(), PING_TIMEOUT_MS).catch(() => c.disconnect())));
   }
 
+  /** Both connections are up: messages published now reach this instance, and ours reach the others. */
+  get connected(): boolean {
+    return !this.closed && this.pub.status === 'ready' && this.sub.status === 'ready';
+  }
+
+  /**
+   * Called with false when either connection drops (bus messages may be lost
+   * from then on) and with true once both are back. Not called during shutdown.
+   */
+  onConnectionChange(listener: (up: boolean) => void): void {
+    this.connectionListeners.push(listener);
+  }
+
   onMessage(handler: (m: BusMessage) => void): void {
     this.handlers.push(handler);
   }
@@ -101,6 +120,26 @@ export class RedisBus implements OnModuleInit, OnApplicationShutdown {
       return true;
     } catch {
       return false;
+    }
+  }
+
+  private noteConnection(): void {
+    const up = this.connected;
+    if (up === this.up || this.closed) return;
+    this.up = up;
+    if (!up) {
+      this.downSince = Date.now();
+      this.logger.warn({ instanceId: this.instanceId }, 'scale-out bus disconnected: messages from other instances may be lost until it is back');
+    } else if (this.downSince !== undefined) {
+      this.logger.log({ instanceId: this.instanceId, downMs: Date.now() - this.downSince }, 'scale-out bus reconnected');
+      this.downSince = undefined;
+    }
+    for (const listener of this.connectionListeners) {
+      try {
+        listener(up);
+      } catch (err) {
+        this.logger.error({ err }, 'bus connection listener failed');
+      }
     }
   }
 

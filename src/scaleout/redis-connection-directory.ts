@@ -33,6 +33,8 @@ export class RedisConnectionDirectory implements RemoteConnections, ConnectionLi
     this.registry.addLifecycle(this);
     this.directory.setRemote(this);
     this.bus.onShutdown(() => this.removeSelf());
+    // Writes made while Redis was away are lost, and a restarted Redis may have lost everything: write it all again.
+    this.bus.onConnectionChange((up) => { if (up) this.run(this.rewrite()); });
   }
 
   onModuleDestroy(): void {
@@ -91,6 +93,16 @@ export class RedisConnectionDirectory implements RemoteConnections, ConnectionLi
   private write(conn: Connection): void {
     const key = this.hashKey(this.instanceId);
     this.run(this.bus.client.multi().hset(key, conn.id, JSON.stringify(toView(conn))).pexpire(key, INSTANCE_TTL_MS).exec());
+  }
+
+  /** This instance's entry as it is now: every live socket, and the liveness keys. */
+  private async rewrite(): Promise<void> {
+    const key = this.hashKey(this.instanceId);
+    const views = this.registry.list();
+    const multi = this.bus.client.multi().del(key);
+    if (views.length) multi.hset(key, Object.fromEntries(views.map((v) => [v.id, JSON.stringify(v)])));
+    await multi.pexpire(key, INSTANCE_TTL_MS).exec();
+    await this.refresh();
   }
 
   private async refresh(): Promise<void> {

@@ -21,16 +21,22 @@ export class SessionStateCache implements OnModuleDestroy {
   private readonly sessions = new Map<string, SessionFact>();
   private readonly userFacts = new Map<string, UserFact>();
   private readonly unsubscribe: Array<() => void>;
+  /** Bumped by every event that can make a row read before it stale (see load). */
+  private changes = 0;
 
   constructor(private readonly repo: SessionsRepository, private readonly users: UsersService, events: DomainEvents) {
     this.unsubscribe = [
       events.on('session.revoked', ({ sessionId }) => {
+        this.changes++;
         const fact = this.sessions.get(sessionId);
         if (fact) fact.revoked = true;
       }),
-      events.on('user.changed', ({ userId }) => this.userFacts.delete(userId)),
+      events.on('user.changed', ({ userId }) => { this.changes++; this.userFacts.delete(userId); }),
       // An unknown role falls back to the least privilege: the user cannot act anyway.
-      events.on('user.deactivated', ({ userId }) => this.userFacts.set(userId, { active: false, role: this.userFacts.get(userId)?.role ?? 'user' })),
+      events.on('user.deactivated', ({ userId }) => {
+        this.changes++;
+        this.userFacts.set(userId, { active: false, role: this.userFacts.get(userId)?.role ?? 'user' });
+      }),
     ];
   }
 
@@ -41,17 +47,17 @@ export class SessionStateCache implements OnModuleDestroy {
   async check(sessionId: string, userId: string, now = Date.now()): Promise<SessionVerdict> {
     let fact = this.sessions.get(sessionId);
     if (!fact) {
-      const row = await this.repo.findSession(sessionId);
+      const { value: row, fresh } = await this.load(() => this.repo.findSession(sessionId));
       if (!row) return 'revoked';
       fact = { userId: row.userId, revoked: row.revokedAt !== null, expiresAt: new Date(row.expiresAt).getTime() };
-      remember(this.sessions, sessionId, fact);
+      if (fresh) remember(this.sessions, sessionId, fact);
     }
     if (fact.userId !== userId || fact.revoked || fact.expiresAt <= now) return 'revoked';
     let user = this.userFacts.get(userId);
     if (!user) {
-      const row = await this.users.findById(userId);
+      const { value: row, fresh } = await this.load(() => this.users.findById(userId));
       user = { active: Boolean(row?.active), role: row?.role ?? 'user' };
-      remember(this.userFacts, userId, user);
+      if (fresh) remember(this.userFacts, userId, user);
     }
     return user.active ? 'live' : 'inactive';
   }
@@ -69,6 +75,33 @@ export class SessionStateCache implements OnModuleDestroy {
   /** Memory only: false once the user is known inactive. */
   userActive(userId: string): boolean {
     return this.userFacts.get(userId)?.active !== false;
+  }
+
+  /**
+   * Reads a row, again if a revocation or user change was announced meanwhile:
+   * the event found nothing in memory to correct, and the row read before it
+   * committed would otherwise be remembered as live for good. Events come
+   * after their commit, so the second read sees the change. A row that cannot
+   * be read quietly (a storm of events) answers this call but is not remembered.
+   */
+  private async load<T>(read: () => Promise<T>): Promise<{ value: T; fresh: boolean }> {
+    for (let attempt = 1; ; attempt++) {
+      const seen = this.changes;
+      const value = await read();
+      if (seen === this.changes) return { value, fresh: true };
+      if (attempt === 3) return { value, fresh: false };
+    }
+  }
+
+  /**
+   * Sessions this instance has vouched for and still believes live: what a
+   * periodic re-check against the database must cover, since their tokens are
+   * accepted from memory.
+   */
+  liveSessionIds(now = Date.now()): string[] {
+    const out: string[] = [];
+    for (const [id, fact] of this.sessions) if (!fact.revoked && fact.expiresAt > now) out.push(id);
+    return out;
   }
 
   /**

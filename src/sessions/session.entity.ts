@@ -10,6 +10,9 @@ export class Session {
   @Index('idx_sessions_expires_at') @Column({ name: 'expires_at', type: Date }) expiresAt: Date;
   @Column({ name: 'revoked_at', type: Date, nullable: true }) revokedAt: Date | null;
   @Column({ name: 'revoked_reason', type: 'varchar', length: 64, nullable: true }) revokedReason: string | null;
+  /** The revocation's place in the feed other instances read (see migration RevocationFeed); null while live. */
+  @Index() @Column({ name: 'revocation_seq', type: 'bigint', nullable: true, transformer: { to: (v: number | null) => v, from: (v: string | number | null) => (v === null ? null : Number(v)) } })
+  revocationSeq: number | null;
   @Column({ type: 'varchar', length: 64, nullable: true }) ip: string | null;
   @Column({ name: 'user_agent', type: 'varchar', length: 255, nullable: true }) userAgent: string | null;
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { DataSource, IsNull, MoreThan, Repository } from 'typeorm';
+import { DataSource, EntityManager, In, IsNull, MoreThan, Not, Repository } from 'typeorm';
 import { deleteBatch } from '../database/batch-delete';
 import { inTransaction } from '../database/transactions';
 import { RefreshToken, Session, WsTicket } from './session.entity';
@@ -44,10 +44,36 @@ export class SessionsRepository {
     });
   }
 
-  /** Returns false when the session was already revoked. */
+  /**
+   * Returns false when the session was already revoked. The revocation takes the
+   * next place in the feed (see revokedAfter) in the same transaction, so the
+   * feed holds it exactly when the revocation is committed.
+   */
   async revoke(id: string, reason: string): Promise<boolean> {
-    const res = await this.sessions.update({ id, revokedAt: IsNull() }, { revokedAt: new Date(), revokedReason: reason });
-    return Boolean(res.affected);
+    return inTransaction(this.db, async (m) => {
+      const revocationSeq = await this.nextRevocationSeq(m);
+      const res = await m.update(Session, { id, revokedAt: IsNull() }, { revokedAt: new Date(), revokedReason: reason, revocationSeq });
+      return Boolean(res.affected);
+    });
+  }
+
+  /** The feed's newest place: where an instance that starts now begins reading. */
+  async revocationCursor(): Promise<number> {
+    const [row] = await this.db.query(`SELECT value FROM counters WHERE name = 'revocation'`);
+    return Number(row?.value ?? 0);
+  }
+
+  /** Revocations after `cursor`, oldest first. */
+  revokedAfter(cursor: number, limit: number): Promise<Array<Pick<Session, 'id' | 'userId' | 'revokedReason' | 'revocationSeq'>>> {
+    return this.sessions.find({
+      select: { id: true, userId: true, revokedReason: true, revocationSeq: true },
+      where: { revocationSeq: MoreThan(cursor) }, order: { revocationSeq: 'ASC' }, take: limit,
+    });
+  }
+
+  /** Which of these sessions are revoked (however that happened). */
+  revokedAmong(ids: string[]): Promise<Array<Pick<Session, 'id' | 'userId' | 'revokedReason'>>> {
+    return this.sessions.find({ select: { id: true, userId: true, revokedReason: true }, where: { id: In(ids), revokedAt: Not(IsNull()) } });
   }
 
   async revokeAllForUser(userId: string, reason: string): Promise<Session[]> {
@@ -61,6 +87,22 @@ export class SessionsRepository {
       where: { revokedAt: IsNull(), expiresAt: MoreThan(new Date()), ...(filter.userId ? { userId: filter.userId } : {}) },
       order: { createdAt: 'DESC' }, take: filter.limit,
     });
+  }
+
+  /**
+   * The counter row's lock (held to commit) queues concurrent revocations from
+   * every instance, so feed places commit in increasing order. SQLite runs one
+   * transaction at a time (see inTransaction), so read-then-write is enough there.
+   * (Not RETURNING on SQLite: TypeORM's SQLite runner drops the rows of an UPDATE.)
+   */
+  private async nextRevocationSeq(m: EntityManager): Promise<number> {
+    if (m.connection.options.type === 'postgres') {
+      const [rows] = await m.query(`UPDATE counters SET value = value + 1 WHERE name = 'revocation' RETURNING value`);
+      return Number(rows[0].value);
+    }
+    await m.query(`UPDATE counters SET value = value + 1 WHERE name = 'revocation'`);
+    const [row] = await m.query(`SELECT value FROM counters WHERE name = 'revocation'`);
+    return Number(row.value);
   }
 
   async insertTicket(t: Pick<WsTicket, 'tokenHash' | 'sessionId' | 'userId' | 'expiresAt' | 'authExpiresAt'>): Promise<void> {

@@ -3,12 +3,20 @@ import { AppConfig } from '../config/app-config';
 import { NotFoundError, UnauthenticatedError } from '../common/errors/domain-errors';
 import { newOpaqueSecret, sha256Hex } from '../common/util/ids';
 import { openWith, sealFor } from '../common/util/sealed';
+import { isOpaqueSecret } from '../common/util/opaque-secret';
 import { DomainEventMap, DomainEvents } from '../events/domain-events';
 import { AuditService } from '../audit/audit.service';
 import { RefreshToken, Session } from './session.entity';
 import { SessionsRepository } from './sessions.repository';
 
+const REFRESH_PREFIX = 'prt_';
+const TICKET_PREFIX = 'pwt_';
+
 type RevokeReason = DomainEventMap['session.revoked']['reason'];
+const REVOKE_REASONS: ReadonlySet<string> = new Set<RevokeReason>(['logout', 'admin', 'refresh_reuse', 'expired']);
+
+/** A revocation as the database records it: what an instance announces locally when it learns of it there. */
+export interface StoredRevocation { sessionId: string; userId: string; reason: RevokeReason; seq: number | null }
 
 export interface SessionView {
   id: string; userId: string; createdAt: string; expiresAt: string; ip: string | null; userAgent: string | null;
@@ -25,7 +33,7 @@ export class SessionsService {
   ) {}
 
   async open(userId: string, meta: { ip?: string; userAgent?: string }): Promise<{ session: Session; refreshToken: string }> {
-    const refreshToken = newOpaqueSecret('prt_');
+    const refreshToken = newOpaqueSecret(REFRESH_PREFIX);
     const expiresAt = new Date(Date.now() + this.config.auth.refreshTtlS * 1000);
     const session = await this.repo.createWithRefresh(
       { userId, expiresAt, ip: meta.ip?.slice(0, 64) ?? null, userAgent: meta.userAgent?.slice(0, 255) ?? null },
@@ -46,7 +54,7 @@ export class SessionsService {
     refreshToken: string, ip: string | undefined, admit: (session: Session) => Promise<void>, issue: (session: Session, next: string) => P,
   ): Promise<{ session: Session; pair: P; replayed: boolean }> {
     const hash = typeof refreshToken === 'string' ? sha256Hex(refreshToken) : undefined;
-    const row = hash ? await this.repo.findRefresh(hash) : null;
+    const row = hash && isOpaqueSecret(refreshToken, REFRESH_PREFIX) ? await this.repo.findRefresh(hash) : null;
     if (!row) throw new UnauthenticatedError('Invalid refresh token', 'unknown_refresh');
     const session = await this.repo.findSession(row.sessionId);
     if (!session || session.revokedAt) throw new UnauthenticatedError('Session revoked', 'revoked');
@@ -54,7 +62,7 @@ export class SessionsService {
     if (new Date(row.expiresAt).getTime() <= Date.now()) throw new UnauthenticatedError('Refresh token expired', 'expired');
     // Checked before the token is spent: a refused refresh must not later look like reuse.
     await admit(session);
-    const next = newOpaqueSecret('prt_');
+    const next = newOpaqueSecret(REFRESH_PREFIX);
     const pair = issue(session, next);
     const replay = this.config.auth.refreshReuseGraceS > 0 ? sealFor(refreshToken, JSON.stringify(pair)) : null;
     const rotated = await this.repo.rotateRefresh(row.id, { sessionId: session.id, tokenHash: sha256Hex(next), expiresAt: session.expiresAt }, replay);
@@ -81,6 +89,21 @@ export class SessionsService {
     return session;
   }
 
+  /** The revocation feed's newest place (see SessionsRepository.revoke). */
+  revocationCursor(): Promise<number> {
+    return this.repo.revocationCursor();
+  }
+
+  /** Revocations committed after `cursor`, oldest first, at most `limit`. */
+  async revocationsAfter(cursor: number, limit: number): Promise<StoredRevocation[]> {
+    return (await this.repo.revokedAfter(cursor, limit)).map(toStoredRevocation);
+  }
+
+  /** Which of these sessions are revoked, by any means (the feed, or a row edited by hand). */
+  async revokedAmong(sessionIds: string[]): Promise<StoredRevocation[]> {
+    return sessionIds.length ? (await this.repo.revokedAmong(sessionIds)).map(toStoredRevocation) : [];
+  }
+
   /** An admin's revocation, audited against the session's owner with the admin who did it. */
   async revokeByAdmin(sessionId: string, adminId: string): Promise<void> {
     const session = await this.revoke(sessionId, 'admin');
@@ -97,7 +120,7 @@ export class SessionsService {
 
   /** A single-use ticket for `?ticket=`, bound to the session and no longer-lived than the access token behind it. */
   async issueTicket(sessionId: string, userId: string, authExpiresAt: number): Promise<{ ticket: string; expiresIn: number }> {
-    const ticket = newOpaqueSecret('pwt_');
+    const ticket = newOpaqueSecret(TICKET_PREFIX);
     const expiresIn = this.config.auth.ticketTtlS;
     await this.repo.insertTicket({
       tokenHash: sha256Hex(ticket), sessionId, userId, expiresAt: new Date(Date.now() + expiresIn * 1000), authExpiresAt: new Date(authExpiresAt),
@@ -106,7 +129,7 @@ export class SessionsService {
   }
 
   async consumeTicket(ticket: string): Promise<{ sessionId: string; userId: string; authExpiresAt: number }> {
-    const row = typeof ticket === 'string' && ticket.length <= 200 ? await this.repo.consumeTicket(sha256Hex(ticket)) : null;
+    const row = isOpaqueSecret(ticket, TICKET_PREFIX) ? await this.repo.consumeTicket(sha256Hex(ticket)) : null;
     if (!row) throw new UnauthenticatedError('Invalid or used ticket', 'ticket');
     return { sessionId: row.sessionId, userId: row.userId, authExpiresAt: new Date(row.authExpiresAt).getTime() };
   }
@@ -131,4 +154,10 @@ export class SessionsService {
     await this.audit.record('refresh_reuse', { userId: session.userId, sessionId: session.id, ip, reason: 'spent refresh token presented' });
     throw new UnauthenticatedError('Refresh token reuse detected; session revoked', 'refresh_reuse');
   }
+}
+
+function toStoredRevocation(s: Pick<Session, 'id' | 'userId' | 'revokedReason'> & { revocationSeq?: number | null }): StoredRevocation {
+  // A reason written by hand (or by a later version) is still a revocation: announce it as an admin's.
+  const reason = REVOKE_REASONS.has(s.revokedReason ?? '') ? (s.revokedReason as RevokeReason) : 'admin';
+  return { sessionId: s.id, userId: s.userId, reason, seq: s.revocationSeq ?? null };
 }

@@ -1,0 +1,82 @@
+import fc from 'fast-check';
+import { AppConfig } from '../config/app-config';
+import { AUTH_METHODS } from '../config/env.validation';
+import { extractCredential, offeredProtocols, selectProtocol, SUBPROTOCOL } from './credentials';
+
+/**
+ * Properties of the credential extractors, which read whatever a client puts
+ * in its upgrade request (issue 12): they never throw, pick only a method
+ * that is switched on, keep the contract's order, and hand the secret on
+ * exactly as presented.
+ */
+const RUNS = { numRuns: 300 };
+const wsConfig = (methods: string[], allowQuery: boolean) =>
+  AppConfig.fromEnvironment({ NODE_ENV: 'test', WS_AUTH_METHODS: methods.join(','), WS_ALLOW_QUERY_TOKEN: String(allowQuery) }).ws;
+const config = fc.record({
+  methods: fc.subarray([...AUTH_METHODS], { minLength: 1 }),
+  allowQuery: fc.boolean(),
+}).map(({ methods, allowQuery }) => wsConfig(methods, allowQuery));
+
+/** Header values as Node hands them over: strings (any bytes a client may send), the odd array, or absent. */
+const headerValue = fc.oneof(fc.string({ unit: 'binary', maxLength: 60 }), fc.array(fc.string({ maxLength: 20 }), { maxLength: 3 }), fc.constant(undefined));
+const headerName = fc.constantFrom('authorization', 'x-portcullis-token', 'sec-websocket-protocol', 'cookie', 'x-other');
+const headers = fc.dictionary(headerName, headerValue, { maxKeys: 4 });
+/** Paths with query strings built to break a naive parser: bare keys, repeats, stray and malformed escapes. */
+const url = fc.oneof(
+  fc.string({ unit: 'binary', maxLength: 80 }),
+  fc.array(fc.oneof(fc.constantFrom('ticket', 'token', 'ticket=', 'token=', '=', '%', '%E0%A4%A', '%00', '#', '?', '&&'), fc.string({ maxLength: 12 })), { maxLength: 6 })
+    .map((parts) => `/ws/conversations/c1?${parts.join('&')}`),
+);
+/** What a real credential looks like: base64url-ish, and a JWT keeps its dots. */
+const token = fc.stringMatching(/^[A-Za-z0-9_-]{1,40}(\.[A-Za-z0-9_-]{1,40}){0,2}$/);
+
+describe('extractCredential (properties)', () => {
+  it('never throws, and picks only a method that is switched on (or none when nothing applies)', () => {
+    fc.assert(fc.property(headers, url, config, (h, u, ws) => {
+      const c = extractCredential({ headers: h, url: u }, ws);
+      if (c.method === 'none') expect(ws.authMethods.has('message')).toBe(false);
+      else expect(ws.authMethods.has(c.method)).toBe(true);
+      if (c.method === 'query') expect(ws.allowQueryToken).toBe(true);
+      if ('secret' in c) expect(typeof c.secret).toBe('string');
+      if (c.method === 'subprotocol') expect(c.secret.length).toBeGreaterThan(0);
+    }), RUNS);
+  });
+
+  it('an Authorization header decides when headers are on, whatever else is presented', () => {
+    fc.assert(fc.property(fc.string({ maxLength: 60 }), headers, url, config, (auth, h, u, ws) => {
+      const c = extractCredential({ headers: { ...h, authorization: auth }, url: u }, ws);
+      if (ws.authMethods.has('header')) expect(c).toMatchObject({ method: 'header', source: 'authorization' });
+    }), RUNS);
+  });
+
+  it('hands the token on exactly as presented, from every source', () => {
+    const all = wsConfig([...AUTH_METHODS], true);
+    fc.assert(fc.property(token, fc.constantFrom('', ' ', '  '), (t, pad) => {
+      expect(extractCredential({ headers: { authorization: `Bearer ${pad}${t}${pad}` }, url: '/x' }, all)).toMatchObject({ secret: t });
+      expect(extractCredential({ headers: { 'x-portcullis-token': `${pad}${t}` }, url: '/x' }, all)).toMatchObject({ secret: t });
+      expect(extractCredential({ headers: { 'sec-websocket-protocol': `portcullis.v2,${pad}bearer.${t}` }, url: '/x' }, all))
+        .toMatchObject({ method: 'subprotocol', secret: t });
+      expect(extractCredential({ headers: {}, url: `/x?ticket=${encodeURIComponent(t)}&token=other` }, all)).toMatchObject({ method: 'ticket', secret: t });
+      expect(extractCredential({ headers: {}, url: `/x?token=${encodeURIComponent(t)}` }, all)).toMatchObject({ method: 'query', secret: t });
+    }), RUNS);
+  });
+});
+
+describe('offeredProtocols and selectProtocol (properties)', () => {
+  it('offeredProtocols never throws and returns trimmed, non-empty names without commas', () => {
+    fc.assert(fc.property(headers, (h) => {
+      for (const p of offeredProtocols({ headers: h })) {
+        expect(p.length).toBeGreaterThan(0);
+        expect(p).toBe(p.trim());
+        expect(p).not.toContain(',');
+      }
+    }), RUNS);
+  });
+
+  it('selectProtocol answers portcullis.v2 exactly when offered, and never anything else (so never echoes a token)', () => {
+    const offered = fc.array(fc.oneof(fc.constant(SUBPROTOCOL), token.map((t) => `bearer.${t}`), fc.string({ maxLength: 20 })), { maxLength: 5 });
+    fc.assert(fc.property(offered, (list) => {
+      expect(selectProtocol(new Set(list))).toBe(list.includes(SUBPROTOCOL) ? SUBPROTOCOL : false);
+    }), RUNS);
+  });
+});
