@@ -51,9 +51,15 @@ describe('isOriginAllowed', () => {
 
   describe('with no list: same origin only', () => {
     const cfg = ws();
-    it('allows the service its own origin', () => {
+    it('allows the service its own origin: scheme, host and port', () => {
       expect(isOriginAllowed(`http://${HOST}`, HOST, cfg)).toBe(true);
-      expect(isOriginAllowed(`https://${HOST.toUpperCase()}`, HOST, cfg)).toBe(true);
+      expect(isOriginAllowed(`HTTP://${HOST.toUpperCase()}`, HOST, cfg)).toBe(true);
+      expect(isOriginAllowed(`https://${HOST}`, HOST, cfg, 'https')).toBe(true);
+      expect(isOriginAllowed('https://portcullis.example', 'portcullis.example:443', cfg, 'https')).toBe(true);
+    });
+    it('refuses the same host on the other scheme', () => {
+      expect(isOriginAllowed(`https://${HOST}`, HOST, cfg)).toBe(false);
+      expect(isOriginAllowed(`http://${HOST}`, HOST, cfg, 'https')).toBe(false);
     });
     it.each(['http://portcullis.example', 'http://portcullis.example:3001', 'http://portcullis.example:3000.evil.com', 'https://evil.example'])(
       'refuses %s',

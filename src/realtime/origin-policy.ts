@@ -3,15 +3,16 @@ import { AppConfig } from '../config/app-config';
 /**
  * Browser Origin check at the upgrade. Exact match of scheme://host[:port]
  * against WS_ALLOWED_ORIGINS (`*` allows any). With no list configured, only
- * the service's own origin (same host as the request) is allowed. A missing
- * Origin is a non-browser client: allowed unless WS_REQUIRE_ORIGIN.
+ * the service's own origin is allowed: the request's scheme (https on TLS, or
+ * as a trusted proxy says), Host and port. A missing Origin is a non-browser
+ * client: allowed unless WS_REQUIRE_ORIGIN.
  */
-export function isOriginAllowed(origin: string | undefined, host: string | undefined, ws: AppConfig['ws']): boolean {
+export function isOriginAllowed(origin: string | undefined, host: string | undefined, ws: AppConfig['ws'], scheme: 'http' | 'https' = 'http'): boolean {
   if (origin === undefined || origin === '') return !ws.requireOrigin;
   const normalized = normalizeOrigin(origin);
   if (!normalized) return false;
   if (ws.allowedOrigins.includes('*')) return true;
-  if (ws.allowedOrigins.length === 0) return host !== undefined && new URL(normalized).host === host.toLowerCase();
+  if (ws.allowedOrigins.length === 0) return host !== undefined && normalized === normalizeOrigin(`${scheme}://${host}`);
   return ws.allowedOrigins.some((allowed) => normalizeOrigin(allowed) === normalized);
 }
 

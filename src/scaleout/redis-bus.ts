@@ -16,8 +16,8 @@ const PING_TIMEOUT_MS = 1000;
 /**
  * The two Redis connections of one instance: a publisher (also used for
  * commands) and a subscriber on the instance bus channel. Each instance has a
- * random id and ignores what it published itself. Start-up fails, naming
- * REDIS_URL, when Redis does not answer; afterwards ioredis reconnects.
+ * random id and ignores what it published itself. Redis down at start-up
+ * does not stop the instance; ioredis connects and reconnects by itself.
  */
 @Injectable()
 export class RedisBus implements OnModuleInit, OnApplicationShutdown {
@@ -30,12 +30,18 @@ export class RedisBus implements OnModuleInit, OnApplicationShutdown {
   private readonly beforeQuit: Array<() => Promise<void>> = [];
   private readonly connectionListeners: Array<(up: boolean) => void> = [];
   private up = false;
+  /** ioredis re-subscribes on reconnect only channels whose subscribe once succeeded: until then, each `ready` tries. */
+  private subscribed?: Promise<unknown>;
   private downSince?: number;
   private closed = false;
 
   constructor(config: AppConfig, private readonly metrics: RedisBusMetrics) {
     this.prefix = config.redis.keyPrefix;
-    const options = { lazyConnect: true, connectionName: `portcullis-${this.instanceId}` };
+    // Retry for ever, backing off to 2 s; a command waits in the offline queue for at most 3 retries, so a caller is not held long.
+    const options = {
+      lazyConnect: true, connectionName: `portcullis-${this.instanceId}`, maxRetriesPerRequest: 3,
+      retryStrategy: (times: number) => Math.min(times * 200, 2000),
+    };
     this.pub = new Redis(config.redis.url!, options);
     this.sub = new Redis(config.redis.url!, options);
     for (const [role, client] of [['publisher', this.pub], ['subscriber', this.sub]] as const) {
@@ -49,6 +55,7 @@ export class RedisBus implements OnModuleInit, OnApplicationShutdown {
       client.on('close', () => this.noteConnection());
     }
     this.sub.on('message', (_channel: string, text: string) => this.receive(text));
+    this.sub.on('ready', () => void this.subscribe().catch(() => undefined));
   }
 
   get channel(): string {
@@ -60,16 +67,25 @@ export class RedisBus implements OnModuleInit, OnApplicationShutdown {
     return this.pub;
   }
 
+  /**
+   * Connects, but does not make start-up wait on Redis beyond CONNECT_TIMEOUT_MS:
+   * an instance whose Redis is down still serves what needs no Redis (its own
+   * sockets, REST, revocation through the database feed), reports 503 on
+   * /health/full, and joins the bus by itself once Redis answers (ioredis
+   * keeps retrying; the subscription waits in its offline queue).
+   */
   async onModuleInit(): Promise<void> {
+    const connecting = Promise.all([this.pub.connect(), this.sub.connect()]);
+    connecting.catch(() => undefined);
     try {
-      await withTimeout(Promise.all([this.pub.connect(), this.sub.connect()]), CONNECT_TIMEOUT_MS);
-      await withTimeout(this.sub.subscribe(this.channel), CONNECT_TIMEOUT_MS);
+      await withTimeout(connecting.then(() => this.subscribe()), CONNECT_TIMEOUT_MS);
+      this.logger.log({ instanceId: this.instanceId, channel: this.channel }, 'scale-out bus connected');
     } catch (err) {
-      this.pub.disconnect();
-      this.sub.disconnect();
-      throw new Error(`REDIS_URL: cannot reach Redis (${err instanceof Error ? err.message : String(err)})`);
+      this.logger.warn(
+        { instanceId: this.instanceId, err: err instanceof Error ? err.message : String(err) },
+        'REDIS_URL: Redis is not reachable; starting without the scale-out bus, which joins once Redis answers (/health/full reports 503 meanwhile)',
+      );
     }
-    this.logger.log({ instanceId: this.instanceId, channel: this.channel }, 'scale-out bus connected');
   }
 
   /** Runs clean-ups registered by the scale-out services, then quits both connections. */
@@ -79,9 +95,19 @@ export class RedisBus implements OnModuleInit, OnApplicationShutdown {
     await Promise.all([this.sub, this.pub].map((c) => withTimeout(c.quit(), PING_TIMEOUT_MS).catch(() => c.disconnect())));
   }
 
-  /** Both connections are up: messages published now reach this instance, and ours reach the others. */
+  /** Both connections are up and subscribed: messages published now reach this instance, and ours reach the others. */
   get connected(): boolean {
-    return !this.closed && this.pub.status === 'ready' && this.sub.status === 'ready';
+    return !this.closed && this.isSubscribed && this.pub.status === 'ready' && this.sub.status === 'ready';
+  }
+
+  private isSubscribed = false;
+
+  private subscribe(): Promise<unknown> {
+    this.subscribed ??= this.sub.subscribe(this.channel).then(
+      () => { this.isSubscribed = true; this.noteConnection(); },
+      (err: Error) => { this.subscribed = undefined; throw err; },
+    );
+    return this.subscribed;
   }
 
   /**

@@ -27,8 +27,9 @@ export class RedisConnectionDirectory implements RemoteConnections, ConnectionLi
     return this.bus.instanceId;
   }
 
-  async onModuleInit(): Promise<void> {
-    await this.refresh();
+  onModuleInit(): void {
+    // Not awaited: with Redis down at start-up the instance starts anyway, and the rewrite below fills the directory once it is back.
+    this.run(this.refresh());
     this.timer = setInterval(() => void this.refresh().catch((err) => this.logger.warn({ err: err.message }, 'directory refresh failed')), REFRESH_MS).unref();
     this.registry.addLifecycle(this);
     this.directory.setRemote(this);

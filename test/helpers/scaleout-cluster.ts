@@ -91,6 +91,11 @@ export class RedisServerProcess {
     return `redis://127.0.0.1:${this.port}`;
   }
 
+  /** A spare port with no server on it yet: `restart()` starts one there. */
+  static async onSparePort(): Promise<RedisServerProcess> {
+    return new RedisServerProcess(await freePort());
+  }
+
   static async start(): Promise<RedisServerProcess> {
     const server = new RedisServerProcess(await freePort());
     await server.restart();

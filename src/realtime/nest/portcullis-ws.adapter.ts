@@ -134,12 +134,20 @@ export class PortcullisWsAdapter extends WsAdapter {
     let params: Record<string, string> | undefined;
     const endpoint = this.endpoints.find((e) => (params = e.match(pathname)) !== undefined);
     if (!endpoint?.gateway || !params) return rejectUpgrade(socket, 404, 'Not Found');
-    if (!isOriginAllowed(req.headers.origin, req.headers.host, this.d.config.ws)) {
+    if (!isOriginAllowed(req.headers.origin, req.headers.host, this.d.config.ws, this.schemeOf(req))) {
       this.d.metrics.authAttempts.inc({ method: 'origin', result: 'refused' });
       this.log.log({ origin: req.headers.origin, ip: clientAddress(req, this.d.config.http.clientAddress), path: pathname }, 'ws upgrade refused: origin not allowed');
       return rejectUpgrade(socket, 403, 'Forbidden');
     }
     this.wss!.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, req, endpoint, params!));
+  }
+
+  /** https on a TLS socket; behind a trusted proxy (TRUST_PROXY), what its X-Forwarded-Proto says; else http. */
+  private schemeOf(req: IncomingMessage): 'http' | 'https' {
+    if ((req.socket as { encrypted?: boolean }).encrypted) return 'https';
+    const forwarded = this.d.config.http.clientAddress.trust ? req.headers['x-forwarded-proto'] : undefined;
+    const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0].trim().toLowerCase();
+    return first === 'https' ? 'https' : 'http';
   }
 
   private onConnection(ws: WebSocket, req: IncomingMessage, endpoint: WsEndpoint, params: Record<string, string>): void {
