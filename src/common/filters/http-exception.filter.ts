@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { Response } from 'express';
+import { isDatabaseUnavailable } from '../../database/database-errors';
 import { DomainError, DomainErrorKind } from '../errors/domain-errors';
 
 const STATUS: Record<DomainErrorKind, number> = {
@@ -31,8 +32,25 @@ export class HttpExceptionFilter implements ExceptionFilter {
       // A structured body without a message (the readiness report) keeps its fields beside the standard three.
       return { statusCode: exception.getStatus(), message: exception.message, extra: typeof body === 'object' ? body : undefined };
     }
+    // The body parser's own errors (http-errors, `expose` for 4xx): 413 too large, 400 unparsable, 415 charset...
+    const status = clientErrorStatus(exception);
+    if (status !== undefined) {
+      const { type, message } = exception as { type?: string; message: string };
+      // A client that went away: nothing to answer, nothing wrong with the service.
+      if (type === 'request.aborted') this.logger.debug({ type }, 'request aborted by the client');
+      return { statusCode: status, message: status === 413 ? 'Request body too large' : message };
+    }
+    if (isDatabaseUnavailable(exception)) {
+      this.logger.warn({ err: (exception as Error).message }, 'database unavailable');
+      return { statusCode: 503, message: 'Service temporarily unavailable: the database is not reachable' };
+    }
     const correlationId = randomUUID();
     this.logger.error({ err: exception, correlationId }, 'unhandled error');
     return { statusCode: 500, message: `Internal server error (correlation id ${correlationId})` };
   }
+}
+
+function clientErrorStatus(err: unknown): number | undefined {
+  const e = err as { expose?: unknown; status?: unknown };
+  return e && e.expose === true && typeof e.status === 'number' && e.status >= 400 && e.status < 500 ? e.status : undefined;
 }
