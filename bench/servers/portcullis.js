@@ -54,6 +54,8 @@ const makePortcullis = (root, key, label) => ({
     let log = '';
     const keep = (d) => { log = (log + d).slice(-4000); };
     child.stdout.on('data', keep); child.stderr.on('data', keep);
+    // BENCH_SERVER_LOG=<file>: the server's whole stdout and stderr there too (e.g. with BENCH_SERVER_NODE_ARGS=--trace-gc).
+    if (process.env.BENCH_SERVER_LOG) { const f = fs.createWriteStream(process.env.BENCH_SERVER_LOG); child.stdout.pipe(f); child.stderr.pipe(f); }
     let exited = null;
     child.on('exit', (c) => { exited = c; });
     const stop = async () => {
