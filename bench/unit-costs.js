@@ -1,94 +1,157 @@
 #!/usr/bin/env node
 'use strict';
-// Server CPU per unit of work that docs/capacity.md multiplies out and that
-// `npm run bench` does not isolate: an idle authenticated socket (heartbeat
-// ping/pong included), a token refresh (POST /v1/auth/refresh), a login, and a
-// re-auth answered with a token from a refresh. Portcullis only, built, SQLite,
-// server on CPU 1, this process on CPU 0 (taskset), small counts: Δ(utime+stime)
-// of the server from /proc/<pid>/stat ÷ the count. Prints figures; asserts nothing.
-// Run: node bench/unit-costs.js   (after `npm run build`; ~1 minute)
+// Server CPU per unit of work, the figures docs/capacity.md multiplies out:
+// an idle socket and a heartbeat ping, a header connect, a login, a token
+// refresh (POST /v1/auth/refresh), a re-auth, a chat message (stored, acked,
+// delivered to 100 sockets). Δ(utime+stime) of the server from /proc/<pid>/stat,
+// less its idle rate over the same time, ÷ the count; small counts, one thing
+// at a time. Prints figures; asserts nothing.
+//
+//   taskset -c 0 node bench/unit-costs.js        SQLite, one instance (~1 min)
+//   taskset -c 0 node bench/unit-costs.js --pg   PostgreSQL + Redis, two instances: the same
+//     figures with the directory and bus writes included, plus what a chat message costs an
+//     instance that only relays it (no member socket there). Uses a fresh database on
+//     COSTS_PG_URL (default postgres://postgres@127.0.0.1:5432/postgres), dropped afterwards,
+//     and its own key prefix on COSTS_REDIS_URL (default redis://127.0.0.1:6379). Loopback only.
 const crypto = require('node:crypto');
 const WebSocket = require('ws');
 const portcullis = require('./servers/portcullis');
 const { cpuUs, httpJson, sleep } = require('./lib/proc');
 
+const PG = process.argv.includes('--pg');
 const SOCKETS = Number(process.env.COSTS_SOCKETS || 2000);
-const REFRESHES = Number(process.env.COSTS_REFRESHES || 300);
-const frame = (type, payload) => JSON.stringify({ type, id: crypto.randomUUID(), timestamp: new Date().toISOString(), payload });
+const frame = (type, payload, id) => JSON.stringify({ type, id: id || crypto.randomUUID(), timestamp: new Date().toISOString(), payload });
+const subOf = (token) => JSON.parse(Buffer.from(token.split('.')[1], 'base64url')).sub;
+const rows = [];
+const row = (what, us, extra = '') => { rows.push([what, `${Math.round(us).toLocaleString('en-US')} µs${extra ? ` (${extra})` : ''}`]); return us; };
 
-/** Server CPU µs over `ms` of wall time while `work` runs (or nothing does). */
-async function cpuOver(server, work) { const a = cpuUs(server.pid); const t = Date.now(); await work(); return { us: cpuUs(server.pid) - a, ms: Date.now() - t }; }
-
-async function hold(server, n, token) {
-  const url = `ws://127.0.0.1:${server.target.port}/ws/conversations/${server.conversationId}`;
-  const out = [];
-  for (let i = 0; i < n; i += 100) {
-    await Promise.all(Array.from({ length: Math.min(100, n - i) }, () => new Promise((resolve, reject) => {
-      const ws = new WebSocket(url, { headers: { authorization: `Bearer ${token}` }, perMessageDeflate: false });
-      ws.once('message', () => { out.push(ws); resolve(); });
-      ws.once('error', reject);
-    })));
-  }
-  return out;
+/** CPU µs per wall ms of an idle server (its timers, and the probe's 1 ms event-loop sampler: ~2% of a core), over 2 s. */
+async function idleRate(server) { const a = cpuUs(server.pid); const t = Date.now(); await sleep(2000); return (cpuUs(server.pid) - a) / (Date.now() - t); }
+/** Server CPU µs and wall ms while `work` runs, less what the server burns idle over the same time. */
+async function cpuOver(server, work) {
+  const rate = await idleRate(server);
+  const a = cpuUs(server.pid); const t = Date.now(); await work(); const ms = Date.now() - t;
+  return { us: cpuUs(server.pid) - a - rate * ms, ms };
 }
 
-async function run() {
-  const rows = [];
-  // 1. idle sockets, with the heartbeat at 1 s (so its cost shows in 10 s) and with it off
+function open(server, token, conv, n, conc = 50) {
+  const url = `ws://127.0.0.1:${server.target.port}/ws/conversations/${conv}`;
+  const out = []; let next = 0;
+  const one = () => new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, { headers: { authorization: `Bearer ${token}` }, perMessageDeflate: false });
+    ws.once('message', () => { out.push(ws); resolve(); });
+    ws.once('error', reject);
+  });
+  const worker = async () => { while (next < n) { next++; await one(); } };
+  return Promise.all(Array.from({ length: Math.min(conc, n) }, worker)).then(() => out);
+}
+
+async function idle(start) {
+  const per = {};
   for (const hb of [0, 1000]) {
-    const server = await portcullis.start({ env: { WS_HEARTBEAT_MS: String(hb) } });
+    const server = await start({ WS_HEARTBEAT_MS: String(hb) });
     try {
-      const socks = await hold(server, SOCKETS, server.token);
+      const socks = await open(server, server.token, server.conversationId, SOCKETS);
       await sleep(2000);
-      const idle = await cpuOver(server, () => sleep(10000));
-      rows.push([`${SOCKETS} idle sockets, WS_HEARTBEAT_MS=${hb || 'off (0)'}: server CPU`, `${(idle.us / idle.ms / 10).toFixed(2)}% of a core`, idle.us / idle.ms * 1000]);
+      per[hb] = (await idleRate(server)) * 1000; // µs of CPU per second, the sockets held
+      per[hb] = (per[hb] + (await idleRate(server)) * 1000) / 2;
+      rows.push([`${SOCKETS} idle sockets, WS_HEARTBEAT_MS=${hb || '0 (off)'}`, `${(per[hb] / 1e4).toFixed(2)}% of a core`]);
       socks.forEach((s) => s.terminate());
     } finally { await server.stop(); }
   }
-  rows.push(['  → one heartbeat ping/pong', `${((rows[1][2] - rows[0][2]) / SOCKETS).toFixed(1)} µs`]);
+  row('  → one heartbeat ping/pong', (per[1000] - per[0]) / SOCKETS);
+}
 
-  // 2. refresh and login over HTTP (sequential: one in flight, as a client would)
-  const server = await portcullis.start({});
+async function perInstance(server) {
+  const N = 1000;
+  const c = await cpuOver(server, async () => { (await open(server, server.token, server.conversationId, N, 10)).forEach((s) => s.close()); await sleep(500); });
+  row(`header connect → ready (and close), ${N}, 10 at a time`, c.us / N);
+  const email = `costs-${crypto.randomBytes(4).toString('hex')}@example.com`; const password = `Costs-${crypto.randomBytes(10).toString('hex')}`;
+  await httpJson('POST', `${server.base}/v1/auth/register`, { email, password });
+  let pair = null;
+  const logins = await cpuOver(server, async () => { for (let i = 0; i < 10; i++) pair = (await httpJson('POST', `${server.base}/v1/auth/login`, { email, password })).json; });
+  row('login (POST /v1/auth/login), 10 in sequence', logins.us / 10, `${(logins.ms / 10).toFixed(1)} ms wall each`);
+  let failed = 0; const R = 300;
+  const refresh = await cpuOver(server, async () => {
+    for (let i = 0; i < R; i++) {
+      const r = await httpJson('POST', `${server.base}/v1/auth/refresh`, { refreshToken: pair.refreshToken });
+      if (r.status === 200) pair = r.json; else failed++;
+    }
+  });
+  row(`token refresh (POST /v1/auth/refresh), ${R} in sequence`, refresh.us / R, `${(refresh.ms / R).toFixed(1)} ms wall each${failed ? `, ${failed} failed` : ''}`);
+  // re-auth: `auth {token}` on 1,000 held sockets of that user, 100 at a time, each answered auth_ok
+  await httpJson('POST', `${server.base}/v1/conversations/${server.conversationId}/members`, { userId: subOf(pair.accessToken) }, { authorization: `Bearer ${server.token}` });
+  const socks = await open(server, pair.accessToken, server.conversationId, 1000);
+  await sleep(1000);
+  let ok = 0;
+  socks.forEach((s) => s.on('message', (d) => { if (String(d).includes('"type":"auth_ok"')) ok++; }));
+  const re = await cpuOver(server, async () => {
+    for (let i = 0; i < socks.length; i += 100) {
+      const before = ok; socks.slice(i, i + 100).forEach((s) => s.send(frame('auth', { token: pair.accessToken })));
+      for (let j = 0; j < 300 && ok < before + 100; j++) await sleep(5);
+    }
+  });
+  row(`re-auth (auth frame → auth_ok), ${socks.length} sockets, 100 at a time`, re.us / socks.length, `${ok} auth_ok`);
+  socks.forEach((s) => s.terminate());
+}
+
+/**
+ * One sender and 100 subscribers on `server`; M messages, up to 16 in flight (the server's pipelining depth per
+ * socket), so per-message costs are those of a busy server rather than of one woken up for every message.
+ * CPU per message on `server` and on `other`.
+ */
+async function chat(server, other, label) {
+  const { conversationId, senderToken, subscriberToken } = server.fanout;
+  const subs = await open(server, subscriberToken, conversationId, 100);
+  const [sender] = await open(server, senderToken, conversationId, 1);
+  let got = 0; subs.forEach((s) => s.on('message', (d) => { if (String(d).includes('"type":"chat_message"')) got++; }));
+  let acked = 0; sender.on('message', (d) => { if (String(d).includes('"type":"ack"')) acked++; });
+  await sleep(500);
+  const M = 1000; const otherRate = other ? await idleRate(other) : 0; let a = 0;
+  const c = await cpuOver(server, async () => {
+    if (other) a = cpuUs(other.pid);
+    for (let i = 0; i < M; i++) {
+      for (let j = 0; j < 2000 && i - acked >= 16; j++) await sleep(1);
+      sender.send(frame('chat_message', { content: `u:${i}:${'x'.repeat(90)}` }));
+    }
+    for (let j = 0; j < 2000 && (acked < M || got < M * 100); j++) await sleep(1);
+  });
+  row(`${label}: chat message stored, acked, delivered to 100 sockets; ${M}, 16 in flight`, c.us / M, `${acked} acks, ${got} deliveries`);
+  if (other) row('  the same message on an instance with no socket in that conversation (bus receive only)', (cpuUs(other.pid) - a - otherRate * c.ms) / M);
+  subs.concat(sender).forEach((s) => s.terminate());
+}
+
+async function main() {
+  if (!PG) {
+    await idle((env) => portcullis.start({ env }));
+    const server = await portcullis.start({});
+    try { await perInstance(server); await chat(server, null, 'SQLite'); } finally { await server.stop(); }
+    return 'SQLite (SQLITE_SYNCHRONOUS=full), one instance';
+  }
+  const { Client } = require('pg');
+  const base = process.env.COSTS_PG_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
+  const db = `portcullis_costs_${crypto.randomBytes(4).toString('hex')}`;
+  const admin = new Client({ connectionString: base }); await admin.connect();
+  await admin.query(`CREATE DATABASE ${db}`);
+  const url = new URL(base); url.pathname = `/${db}`;
+  const env = { DB_TYPE: 'postgres', DATABASE_URL: url.toString(), REDIS_URL: process.env.COSTS_REDIS_URL || 'redis://127.0.0.1:6379', REDIS_KEY_PREFIX: `${db}:` };
+  const live = [];
   try {
-    const email = `costs-${crypto.randomBytes(4).toString('hex')}@example.com`; const password = `Costs-${crypto.randomBytes(10).toString('hex')}`;
-    await httpJson('POST', `${server.base}/v1/auth/register`, { email, password });
-    let pair = (await httpJson('POST', `${server.base}/v1/auth/login`, { email, password })).json;
-    const logins = await cpuOver(server, async () => { for (let i = 0; i < 20; i++) await httpJson('POST', `${server.base}/v1/auth/login`, { email, password }); });
-    rows.push(['login (POST /v1/auth/login: argon2 verify, session, audit)', `${(logins.us / 20).toFixed(0)} µs (${(logins.ms / 20).toFixed(1)} ms wall each)`]);
-    let failed = 0;
-    const refresh = await cpuOver(server, async () => {
-      for (let i = 0; i < REFRESHES; i++) {
-        const r = await httpJson('POST', `${server.base}/v1/auth/refresh`, { refreshToken: pair.refreshToken });
-        if (r.status === 200) pair = r.json; else failed++;
-      }
-    });
-    rows.push([`token refresh (POST /v1/auth/refresh: rotate, audit), ${REFRESHES} in sequence`, `${(refresh.us / REFRESHES).toFixed(0)} µs (${(refresh.ms / REFRESHES).toFixed(1)} ms wall each${failed ? `, ${failed} failed` : ''})`]);
-    // 3. re-auth: `auth {token}` on held sockets, 100 at a time, answered auth_ok
-    const userToken = pair.accessToken;
-    const add = await httpJson('POST', `${server.base}/v1/conversations/${server.conversationId}/members`, { userId: JSON.parse(Buffer.from(userToken.split('.')[1], 'base64url')).sub }, { authorization: `Bearer ${server.token}` });
-    if (add.status >= 300) throw new Error(`add member → ${add.status}`);
-    const socks = await hold(server, 1000, userToken);
-    await sleep(1000);
-    let ok = 0;
-    socks.forEach((s) => s.on('message', (d) => { if (String(d).includes('"type":"auth_ok"')) ok++; }));
-    const re = await cpuOver(server, async () => {
-      for (let i = 0; i < socks.length; i += 100) {
-        const before = ok; socks.slice(i, i + 100).forEach((s) => s.send(frame('auth', { token: pair.accessToken })));
-        for (let j = 0; j < 200 && ok < before + Math.min(100, socks.length - i); j++) await sleep(10);
-      }
-    });
-    rows.push([`re-auth (auth frame → auth_ok), ${socks.length} sockets, 100 at a time`, `${(re.us / socks.length).toFixed(0)} µs (${ok} auth_ok)`]);
-    socks.forEach((s) => s.terminate());
-  } finally { await server.stop(); }
-  return rows;
+    const a = await portcullis.start({ env }); live.push(a);
+    const b = await portcullis.start({ env, adminPassword: a.adminPassword, jwtSecret: a.jwtSecret }); live.push(b);
+    await perInstance(a);
+    await chat(a, b, 'PostgreSQL + Redis');
+    return 'PostgreSQL + Redis, two instances (the second receives every chat message over the bus)';
+  } finally {
+    for (const s of live) await s.stop();
+    await admin.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`).catch(() => {});
+    await admin.end();
+  }
 }
 
-if (require.main === module) {
-  run().then((rows) => {
-    const w = Math.max(...rows.map((r) => r[0].length));
-    console.log(`server CPU per unit of work (node ${process.version}; load average ${require('node:fs').readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')})`);
-    for (const [k, v] of rows) console.log(`  ${k.padEnd(w)}  ${v}`);
-    process.exit(0);
-  }, (e) => { console.error(e); process.exit(1); });
-}
-module.exports = { run };
+main().then((mode) => {
+  const w = Math.max(...rows.map((r) => r[0].length));
+  console.log(`server CPU per unit of work: ${mode}; node ${process.version}; load average ${require('node:fs').readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
+  for (const [k, v] of rows) console.log(`  ${k.padEnd(w)}  ${v}`);
+  process.exit(0);
+}, (e) => { console.error(e); process.exit(1); });
