@@ -96,6 +96,7 @@ async function main() {
   if (S.clients > 250 || per > FD_HARD - 500) throw new Error(`SOAK_SOCKETS/SOAK_CLIENTS = ${per} sockets per client process: at most ${FD_HARD - 500} fit under the fd limit (${FD_HARD}); raise SOAK_CLIENTS`);
   if (S.sockets > FD_HARD - 300) throw new Error(`SOAK_SOCKETS=${S.sockets}: the server holds one fd per socket and may open ${FD_HARD}; at most ${FD_HARD - 300}`);
   if (!portcullis.available().ok) throw new Error(portcullis.available().reason);
+  const loadavgStart = loadavg();
   log(`soak: ${S.sockets} sockets from ${S.clients} client processes (127.0.0.2..${2 + S.clients - 1}), ${S.durationS} s (warm-up ${S.warmupS} s), windows of ${S.windowS} s; ` +
     `~${S.reauthPerS} re-auths/s (JWT_ACCESS_TTL=${S.ttlS}s, WS_REAUTH_LEAD_MS=${S.leadMs}), churn ${S.churnPerS * 100}%/s, room of ${S.room} sockets (${S.users} users) at ${S.chatPerS} msg/s, ` +
     `heartbeat ${S.heartbeatMs || 'default (30000)'} ms; load average ${loadavg()}; taskset ${HAS_TASKSET ? 'clients → CPU 0, server → CPU 1' : 'no'}`);
@@ -145,11 +146,11 @@ async function main() {
     for (const e of cs.hists) for (const k of Object.keys(h)) addEncoded(h[k], e[k]);
     const d = {}; for (const k of Object.keys(cs)) if (typeof cs[k] === 'number') d[k] = cs[k] - (prevC[k] || 0);
     const dt = (sv.at - prevS.at) / 1000;
-    const row = { t: (sv.at - startAt) / 1000, dt, warm: !!marked, sockets: cs.open, eld: sv.eld, ctl, rss: sv.rss, heapUsed: sv.heapUsed,
+    const row = { t: (sv.at - startAt) / 1000, dt, warm: !!marked, sockets: cs.open, eld: sv.eld, ctl, gc: sv.gc, rss: sv.rss, heapUsed: sv.heapUsed,
       cpu: ((sv.cpuUserUs + sv.cpuSystemUs) - (prevS.cpuUserUs + prevS.cpuSystemUs)) / 1e6 / dt, loaderCpu: d.cpuUs / 1e6 / dt, d, h };
     windows.push(row);
     const f = (x, n = 1) => (Number.isFinite(x) ? x.toFixed(n) : '—');
-    log(`  t=${f(row.t, 0)}s${row.warm ? '' : ' (warm-up)'} sockets ${row.sockets} | loop p50 ${f(sv.eld.p50)} p99 ${f(sv.eld.p99)} max ${f(sv.eld.max)} ms (control p99 ${f(ctl.p99)} max ${f(ctl.max)}) | RSS ${f(sv.rss / 1048576)} MiB, heap ${f(sv.heapUsed / 1048576)} MiB | CPU ${f(row.cpu * 100, 0)}% ` +
+    log(`  t=${f(row.t, 0)}s${row.warm ? '' : ' (warm-up)'} sockets ${row.sockets} | loop p50 ${f(sv.eld.p50)} p99 ${f(sv.eld.p99)} max ${f(sv.eld.max)} ms (control p99 ${f(ctl.p99)} max ${f(ctl.max)}; GC pause max ${f(sv.gc && sv.gc.maxMs)}) | RSS ${f(sv.rss / 1048576)} MiB, heap ${f(sv.heapUsed / 1048576)} MiB | CPU ${f(row.cpu * 100, 0)}% ` +
       `| connects ${d.connects} unexpected ${d.unexpected} | auth_required ${d.reauthRequired} auth_ok ${d.reauthOk} failed ${d.reauthFailed} | chat ${d.chatSent} → ${d.deliveries} deliveries, p99 ${f(h.delivery.totalCount ? h.delivery.getValueAtPercentile(99) / 1000 : NaN)} ms`);
     prevS = sv; prevC = cs;
     if (!marked && row.t >= S.warmupS - 1e-3) { marked = await probe('/soak/mark'); await control.get('/soak/mark'); }
@@ -166,7 +167,7 @@ async function main() {
   const serverCpuTotalS = cpuUs(server.pid) / 1e6;
   await cleanup();
 
-  const result = summarizeRun({ S, ramp, rampServer, rampControl, controlOverall, empty, held, windows, overall, marked, finals, loadavgEnd: loadavg(), elapsedS: (Date.now() - t0) / 1000, serverCpuTotalS, taskset: HAS_TASKSET });
+  const result = summarizeRun({ S, loadavgStart, ramp, rampServer, rampControl, controlOverall, empty, held, windows, overall, marked, finals, loadavgEnd: loadavg(), elapsedS: (Date.now() - t0) / 1000, serverCpuTotalS, taskset: HAS_TASKSET });
   const { text, md } = render(result);
   log(`\n${text}`);
   if (process.env.SOAK_WRITE_DOCS !== '0') {

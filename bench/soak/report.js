@@ -82,8 +82,8 @@ function render(R) {
     ['closes asked for by the clients / error frames', `${finals.closesRequested} / ${finals.errorFrames}${finals.errorFrames ? ` ${JSON.stringify(finals.errorCodes)}` : ''}`],
     ['token refreshes ok / failed', `${finals.refreshOk} / ${finals.refreshFailed}${finals.firstError ? ` (first client error: ${finals.firstError})` : ''}`],
   ];
-  const wHead = ['t (s)', 'sockets', 'loop p50', 'p99', 'max (ms)', 'control p99 / max', 'RSS MiB', 'heap MiB', 'CPU %', 'connects', 'unexpected', 'auth_required', 'auth_ok', 'deliveries', 'delivery p99 ms'];
-  const wRows = windows.map((w) => [`${f(w.t, 0)}${w.warm ? '' : ' (warm-up)'}`, w.sockets, f(w.eld.p50, 2), f(w.eld.p99, 2), f(w.eld.max, 2), `${f(w.ctl.p99, 1)} / ${f(w.ctl.max, 1)}`, f(w.rss / MiB), f(w.heapUsed / MiB), f(w.cpu * 100, 0),
+  const wHead = ['t (s)', 'sockets', 'loop p50', 'p99', 'max (ms)', 'control p99 / max', 'GC pause max (majors)', 'RSS MiB', 'heap MiB', 'CPU %', 'connects', 'unexpected', 'auth_required', 'auth_ok', 'deliveries', 'delivery p99 ms'];
+  const wRows = windows.map((w) => [`${f(w.t, 0)}${w.warm ? '' : ' (warm-up)'}`, w.sockets, f(w.eld.p50, 2), f(w.eld.p99, 2), f(w.eld.max, 2), `${f(w.ctl.p99, 1)} / ${f(w.ctl.max, 1)}`, w.gc ? `${f(w.gc.maxMs, 1)} (${w.gc.majors})` : '—', f(w.rss / MiB), f(w.heapUsed / MiB), f(w.cpu * 100, 0),
     w.d.connects, w.d.unexpected, w.d.reauthRequired, w.d.reauthOk, w.d.deliveries, f(w.h.delivery.totalCount ? w.h.delivery.getValueAtPercentile(99) / 1000 : NaN, 1)]);
   const tHead = ['target', 'measured', 'target', 'status'];
   const setEnv = Object.keys(process.env).filter((k) => k.startsWith('SOAK_')).sort().map((k) => `${k}=${process.env[k]}`).join(' ');
@@ -91,7 +91,7 @@ function render(R) {
   const text = `${plain(tHead, fig.targets)}\n\n${plain(['figure', 'value'], figures)}\n\nper ${S.windowS} s window:\n${plain(wHead, wRows)}`;
   const mdText = `## Soak: ${S.sockets.toLocaleString('en-US')} sockets on one instance (\`npm run bench:soak\`)
 
-Run on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, ${scale}; \`${setEnv ? `${setEnv} ` : ''}npm run bench:soak\` (bench/soak/), ${f(R.elapsedS / 60)} min wall time. ${os.cpus().length} CPUs, node ${process.version}; ${R.taskset ? 'client processes pinned to CPU 0, the server to CPU 1' : 'no pinning'}. Load average (other tenants' work included) at the end: ${R.loadavgEnd}.
+Run on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, ${scale}; \`${setEnv ? `${setEnv} ` : ''}npm run bench:soak\` (bench/soak/), ${f(R.elapsedS / 60)} min wall time. ${os.cpus().length} CPUs, node ${process.version}; ${R.taskset ? 'client processes pinned to CPU 0, the server to CPU 1' : 'no pinning'}. Load average (1, 5, 15 min; this run's own work and other tenants') at the start: ${R.loadavgStart}; at the end: ${R.loadavgEnd}.
 
 Load: ${S.sockets.toLocaleString('en-US')} header-authenticated sockets on /ws/conversations/:id from ${S.clients} client processes on 127.0.0.2–127.0.0.${S.clients + 1}; ${S.users} users, each with a conversation of their own, all members of one room; ${S.room} of the sockets in the room, which gets ${S.chatPerS} chat messages a second from its own sockets; JWT_ACCESS_TTL=${S.ttlS}s and WS_REAUTH_LEAD_MS=${S.leadMs} for ~${S.reauthPerS} re-auths a second; ${f(S.churnPerS * 100, 1)}% of the sockets closed by their client and reopened each second; heartbeat ${S.heartbeatMs ? `WS_HEARTBEAT_MS=${S.heartbeatMs}` : 'default (30 s)'}; ${S.durationS} s after the ramp, the first ${S.warmupS} s of it warm-up.
 
