@@ -29,6 +29,9 @@ P.room = { senders: 20, subscribers: 200, ratePerSender: Number(process.env.BENC
 // each socket needs one fd in the loader and one in the server
 if (P.memSockets > FD_HARD - 500) P.memSockets = Math.max(1000, Math.floor((FD_HARD - 500) / 1000) * 1000);
 const ORDER = (process.env.BENCH_SERVERS || 'baseline,socketio,portcullis').split(',');
+// BENCH_ONLY=room,fan,...: only those scenarios (connect, rate, mem, fan, room, verify, reauth); prints, leaves docs/benchmarks.md alone.
+const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : null;
+const wanted = (name) => !ONLY || ONLY.has(name.replace(/(_.*|\d+)$/, ''));
 // BENCH_BEFORE_ROOT=<another checkout, built>: adds server `before` for an A/B of two Portcullis builds in one run.
 const ADAPTERS = { baseline: refs.baseline, socketio: refs.socketio, portcullis, ...(process.env.BENCH_BEFORE_ROOT ? { before: portcullis.at(process.env.BENCH_BEFORE_ROOT) } : {}) };
 const log = (...a) => console.log(...a);
@@ -86,6 +89,7 @@ async function benchAll(live, ctx) {
   const errs = (k, label, r) => { if (r.error || r.errors || r.timedOut) out[k].notes.push(`${label}: ${r.error || `${r.errors || 0} errors${r.firstError ? ` (first: ${r.firstError})` : ''}${r.timedOut ? ', timed out' : ''}`}`); };
   const alive = (k) => live[k].child.exitCode === null && live[k].child.signalCode === null;
   async function scenario(name, makeCfg, each, summarize, opts) {
+    if (!wanted(name)) return;
     const runs = {}; for (const k of Object.keys(live)) runs[k] = [];
     for (let i = 0; i < RUNS; i++) {
       for (const [k, server] of Object.entries(live)) {
@@ -236,9 +240,9 @@ async function main() {
   for (const [k, v] of Object.entries(R)) for (const n of v.notes || []) log(`  note: ${k}: ${n}`);
   const bgEnd = await busyShare();
   log('token verify:');
-  const verify = await verifyBench();
+  const verify = wanted('verify') ? await verifyBench() : {};
   const t = buildTable(R, verify, P.room);
-  const reauth = await reauthBench(R);
+  const reauth = wanted('reauth') ? await reauthBench(R) : null;
   const elapsed = (Date.now() - started) / 1000;
   log(`\n${plain(t.head, t.rows)}\n\n${plain(t.vhead, t.vrows)}\n`);
   if (R.before && R.portcullis && !R.before.skipped && !R.portcullis.skipped) log(`${abTable(R.before, R.portcullis)}\n`);
@@ -247,6 +251,7 @@ async function main() {
   log(`done in ${elapsed.toFixed(0)} s`);
 
   const doc = benchmarksDoc({ QUICK, RUNS, P, ctx, R, t, reauth, elapsed, bgStart, bgEnd, cpuModel, FD_HARD, HAS_TASKSET });
+  if (ONLY) { log(`BENCH_ONLY=${process.env.BENCH_ONLY}: docs/benchmarks.md left as it is`); return; }
   writeBenchmarksDoc(path.join(ROOT, 'docs', 'benchmarks.md'), doc);
   log('wrote docs/benchmarks.md');
 }

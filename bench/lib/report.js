@@ -55,7 +55,7 @@ function buildTable(R, verify, room) {
   add(`${rm}: server CPU µs / message`, 'room.cpuUsPerMsg', fmt.n, '', null);
   const head = ['metric', 'Portcullis', '× base', 'baseline', 'peer (Socket.IO)', '× base', 'target (Portcullis)', 'status'];
   const vrows = [
-    ['jsonwebtoken.verify, KeyObject (product config)', fmt.n(verify.jwtKeyObject, 2), ratio(verify.jwtKeyObject, verify.fastJwt), '≤ 2× fast-jwt', verify.jwtKeyObject <= 2 * verify.fastJwt ? 'met' : '**missed**'],
+    ['jsonwebtoken.verify, KeyObject (product config)', fmt.n(verify.jwtKeyObject, 2), ratio(verify.jwtKeyObject, verify.fastJwt), '≤ 2× fast-jwt', !Number.isFinite(verify.jwtKeyObject) ? '—' : verify.jwtKeyObject <= 2 * verify.fastJwt ? 'met' : '**missed**'],
     ['fast-jwt verifier (no cache)', fmt.n(verify.fastJwt, 2), '1.00×', '', ''],
     ['jsonwebtoken.verify, string secret (for reference)', fmt.n(verify.jwtString, 2), ratio(verify.jwtString, verify.fastJwt), '', ''],
   ];
