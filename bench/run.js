@@ -14,17 +14,24 @@ const { spawnPinned, cpuUs, httpJson, sleep, HAS_TASKSET } = require('./lib/proc
 const { median } = require('./lib/stats');
 const refs = require('./servers/script-server');
 const portcullis = require('./servers/portcullis');
+const { fmt, md, plain, buildTable, abTable } = require('./lib/report');
+const { benchmarksDoc, writeBenchmarksDoc } = require('./lib/benchmarks-doc');
 
 const ROOT = path.resolve(__dirname, '..');
 const QUICK = process.env.BENCH_QUICK === '1';
 const RUNS = Number(process.env.BENCH_RUNS || 3);
 const FD_HARD = Number(execFileSync('bash', ['-c', 'ulimit -Hn']).toString().trim()) || 1024;
 const P = QUICK
-  ? { connects: 1500, connectMs: 2500, concurrency: 32, rateMs: 2000, memSockets: 2000, fan: [[100, 300], [1000, 40]], fanMs: 3000, verifyIters: 20000 }
-  : { connects: 6000, connectMs: 6000, concurrency: 32, rateMs: 4000, memSockets: 10000, fan: [[100, 2000], [1000, 300]], fanMs: 7000, verifyIters: 100000 };
+  ? { connects: 1500, connectMs: 2500, concurrency: 32, rateMs: 2000, memSockets: 2000, fan: [[100, 300], [1000, 40]], fanMs: 3000, roomMs: 4000, verifyIters: 20000 }
+  : { connects: 6000, connectMs: 6000, concurrency: 32, rateMs: 4000, memSockets: 10000, fan: [[100, 2000], [1000, 300]], fanMs: 7000, roomMs: 10000, verifyIters: 100000 };
+// The room row: 20 senders × 200 subscribers of one conversation, each sender at BENCH_ROOM_RATE msg/s (default 5: 100 msg/s, 20,000 deliveries/s).
+P.room = { senders: 20, subscribers: 200, ratePerSender: Number(process.env.BENCH_ROOM_RATE || 5) };
 // each socket needs one fd in the loader and one in the server
 if (P.memSockets > FD_HARD - 500) P.memSockets = Math.max(1000, Math.floor((FD_HARD - 500) / 1000) * 1000);
 const ORDER = (process.env.BENCH_SERVERS || 'baseline,socketio,portcullis').split(',');
+// BENCH_ONLY=room,fan,...: only those scenarios (connect, rate, mem, fan, room, verify, reauth); prints, leaves docs/benchmarks.md alone.
+const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : null;
+const wanted = (name) => !ONLY || ONLY.has(name.replace(/(_.*|\d+)$/, ''));
 // BENCH_BEFORE_ROOT=<another checkout, built>: adds server `before` for an A/B of two Portcullis builds in one run.
 const ADAPTERS = { baseline: refs.baseline, socketio: refs.socketio, portcullis, ...(process.env.BENCH_BEFORE_ROOT ? { before: portcullis.at(process.env.BENCH_BEFORE_ROOT) } : {}) };
 const log = (...a) => console.log(...a);
@@ -63,9 +70,6 @@ async function mem(server) {
   return r.json;
 }
 
-const fmt = {
-  n: (x, d = 0) => (Number.isFinite(x) ? x.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d }) : '—'),
-};
 
 /** Machine-wide busy share of all CPUs over `ms` (other tenants' load shows up here). */
 async function busyShare(ms = 1000) {
@@ -85,6 +89,7 @@ async function benchAll(live, ctx) {
   const errs = (k, label, r) => { if (r.error || r.errors || r.timedOut) out[k].notes.push(`${label}: ${r.error || `${r.errors || 0} errors${r.firstError ? ` (first: ${r.firstError})` : ''}${r.timedOut ? ', timed out' : ''}`}`); };
   const alive = (k) => live[k].child.exitCode === null && live[k].child.signalCode === null;
   async function scenario(name, makeCfg, each, summarize, opts) {
+    if (!wanted(name)) return;
     const runs = {}; for (const k of Object.keys(live)) runs[k] = [];
     for (let i = 0; i < RUNS; i++) {
       for (const [k, server] of Object.entries(live)) {
@@ -148,6 +153,10 @@ async function benchAll(live, ctx) {
       plainRun((r) => `fan-out 1→${subs}: p50 ${fmt.n(r.latencyMs && r.latencyMs.p50, 2)} ms p99 ${fmt.n(r.latencyMs && r.latencyMs.p99, 2)} ms, ${fmt.n(r.deliveredPerSec)} delivered/s, loader CPU ${fmt.n(r.loaderCpuShare * 100)}%`),
       (runs) => ({ p50: median(runs.map((r) => r.latencyMs && r.latencyMs.p50)), p99: median(runs.map((r) => r.latencyMs && r.latencyMs.p99)), perSec: median(runs.map((r) => r.deliveredPerSec)), loaderShare: median(runs.map((r) => r.loaderCpuShare)), cpuUsPerMsg: median(runs.map((r) => r.serverCpuUs / r.sent)) }));
   }
+  const { senders, subscribers, ratePerSender } = P.room;
+  await scenario('room', (k, s) => ({ scenario: 'room', senders, subscribers, ratePerSender, durationMs: P.roomMs, bytes: 100, auth: 'header', ...s.fanout }),
+    plainRun((r) => `room ${senders}×${subscribers} @${ratePerSender}/s each: ack p99 ${fmt.n(r.ackMs && r.ackMs.p99, 2)} ms, delivery p50 ${fmt.n(r.latencyMs && r.latencyMs.p50, 2)} p99 ${fmt.n(r.latencyMs && r.latencyMs.p99, 2)} ms, ${fmt.n(r.deliveredPerSec)} delivered/s of ${fmt.n(r.offeredPerSec)} offered, loader CPU ${fmt.n(r.loaderCpuShare * 100)}%`),
+    (runs) => ({ ackP99: median(runs.map((r) => r.ackMs && r.ackMs.p99)), p50: median(runs.map((r) => r.latencyMs && r.latencyMs.p50)), p99: median(runs.map((r) => r.latencyMs && r.latencyMs.p99)), perSec: median(runs.map((r) => r.deliveredPerSec)), offered: median(runs.map((r) => r.offeredPerSec)), lost: median(runs.map((r) => r.expected - r.deliveries)), loaderShare: median(runs.map((r) => r.loaderCpuShare)), cpuUsPerMsg: median(runs.map((r) => r.serverCpuUs / r.sent)) }));
   return out;
 }
 
@@ -165,65 +174,6 @@ async function verifyBench() {
   return { jwtKeyObject: k('jsonwebtoken_keyobject'), jwtString: k('jsonwebtoken_string_secret'), fastJwt: k('fast_jwt') };
 }
 
-/** Portcullis now against another build of it (BENCH_BEFORE_ROOT), same run, medians: the A/B a refactor is judged by. */
-function abTable(before, after) {
-  const get = (o, p) => p.split('.').reduce((a, k) => (a == null ? undefined : a[k]), o);
-  const rows = [
-    ['server CPU µs / connect, header', 'connect_header.cpuUs', 0], ['server CPU µs / connect, first-frame', 'connect_frame.cpuUs', 0],
-    ['server CPU µs / chat message (fan-out 1→100)', 'fan100.cpuUsPerMsg', 0], ['server CPU µs / chat message (fan-out 1→1000)', 'fan1000.cpuUsPerMsg', 0],
-    ['fan-out 1→100 delivered msg/s', 'fan100.perSec', 0], ['RSS KiB / idle socket', 'mem.rss', 2, 1024], ['heap KiB / idle socket', 'mem.heap', 2, 1024],
-    ['connect→ready p99 ms', 'rate.p99', 2],
-  ].map(([label, p, d, div = 1]) => {
-    const b = get(before, p); const a = get(after, p);
-    return [label, fmt.n(b / div, d), fmt.n(a / div, d), Number.isFinite(a / b) ? `${(a / b).toFixed(2)}×` : '—'];
-  });
-  return `A/B (before = BENCH_BEFORE_ROOT):\n${plain(['metric', 'before', 'after', 'after / before'], rows)}`;
-}
-
-function buildTable(R, verify) {
-  const pc = R.portcullis; const b = R.baseline; const s = R.socketio;
-  const get = (o, p) => p.split('.').reduce((a, k) => (a == null ? undefined : a[k]), o);
-  const ratio = (x, y) => (Number.isFinite(x) && Number.isFinite(y) && y !== 0 ? `${(x / y).toFixed(2)}×` : '—');
-  const have = pc && !pc.skipped;
-  const rows = [];
-  const KiB = (x) => fmt.n(x / 1024, 2);
-  const ms = (x) => fmt.n(x, 2);
-  const status = (ok) => (!have ? 'pending' : ok === undefined || ok === null ? '—' : ok ? 'met' : '**missed**');
-  const add = (label, p, f, target, check) => {
-    const pv = have ? get(pc, p) : NaN; const bv = get(b, p); const sv = get(s, p);
-    rows.push([label, f(pv), ratio(pv, bv), f(bv), f(sv), ratio(sv, bv), target || '', target ? status(check ? check(pv, bv, sv) : null) : '']);
-  };
-  const rate = get(b, 'rate.rate');
-  add('connects/s, header auth', 'connect_header.perSec', fmt.n, '≥ 0.75× base, ≥ 1.5× peer', (p, bb, ss) => p >= 0.75 * bb && p >= 1.5 * ss);
-  add('connects/s, first-frame auth', 'connect_frame.perSec', fmt.n, '≥ 0.75× base, ≥ 1.5× peer', (p, bb, ss) => p >= 0.75 * bb && p >= 1.5 * ss);
-  add('server CPU µs / connect, header', 'connect_header.cpuUs', (x) => fmt.n(x, 0), '', null);
-  add('server CPU µs / connect, first-frame', 'connect_frame.cpuUs', (x) => fmt.n(x, 0), '', null);
-  add(`connect→ready p50 ms @ ${fmt.n(rate)}/s`, 'rate.p50', ms, '', null);
-  add(`connect→ready p99 ms @ ${fmt.n(rate)}/s`, 'rate.p99', ms, '≤ 1.5× base', (p, bb) => p <= 1.5 * bb);
-  add(`RSS KiB / idle socket (${fmt.n(get(b, 'mem.sockets'))})`, 'mem.rss', KiB, '≤ 2× base and ≤ 12 KiB', (p, bb) => p <= 2 * bb && p <= 12 * 1024);
-  add('heap KiB / idle socket', 'mem.heap', KiB, '', null);
-  for (const n of [100, 1000]) {
-    add(`fan-out 1→${n} delivery p50 ms`, `fan${n}.p50`, ms, '', null);
-    add(`fan-out 1→${n} delivery p99 ms`, `fan${n}.p99`, ms, '≤ 1.5× base', (p, bb) => p <= 1.5 * bb);
-    add(`fan-out 1→${n} delivered msg/s`, `fan${n}.perSec`, fmt.n, '≥ 0.7× base', (p, bb) => p >= 0.7 * bb);
-  }
-  const head = ['metric', 'Portcullis', '× base', 'baseline', 'peer (Socket.IO)', '× base', 'target (Portcullis)', 'status'];
-  const vrows = [
-    ['jsonwebtoken.verify, KeyObject (product config)', fmt.n(verify.jwtKeyObject, 2), ratio(verify.jwtKeyObject, verify.fastJwt), '≤ 2× fast-jwt', verify.jwtKeyObject <= 2 * verify.fastJwt ? 'met' : '**missed**'],
-    ['fast-jwt verifier (no cache)', fmt.n(verify.fastJwt, 2), '1.00×', '', ''],
-    ['jsonwebtoken.verify, string secret (for reference)', fmt.n(verify.jwtString, 2), ratio(verify.jwtString, verify.fastJwt), '', ''],
-  ];
-  return { head, rows, vrows, vhead: ['token verify (HS256, alg pinned, iss/aud checked)', 'µs / call', '× fast-jwt', 'target', 'status'] };
-}
-
-function md(head, rows) {
-  return [`| ${head.join(' | ')} |`, `|${head.map((h, i) => (i === 0 ? '---' : '---:')).join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
-}
-function plain(head, rows) {
-  const all = [head, ...rows].map((r) => r.map((c) => String(c).replace(/\*\*/g, '')));
-  const w = head.map((_, i) => Math.max(...all.map((r) => r[i].length)));
-  return all.map((r, j) => r.map((c, i) => (i === 0 ? c.padEnd(w[i]) : c.padStart(w[i]))).join('  ') + (j === 0 ? `\n${w.map((x) => '-'.repeat(x)).join('  ')}` : '')).join('\n');
-}
 
 /**
  * Portcullis only (nothing to compare: the others have no in-band re-auth): the
@@ -290,9 +240,9 @@ async function main() {
   for (const [k, v] of Object.entries(R)) for (const n of v.notes || []) log(`  note: ${k}: ${n}`);
   const bgEnd = await busyShare();
   log('token verify:');
-  const verify = await verifyBench();
-  const t = buildTable(R, verify);
-  const reauth = await reauthBench(R);
+  const verify = wanted('verify') ? await verifyBench() : {};
+  const t = buildTable(R, verify, P.room);
+  const reauth = wanted('reauth') ? await reauthBench(R) : null;
   const elapsed = (Date.now() - started) / 1000;
   log(`\n${plain(t.head, t.rows)}\n\n${plain(t.vhead, t.vrows)}\n`);
   if (R.before && R.portcullis && !R.before.skipped && !R.portcullis.skipped) log(`${abTable(R.before, R.portcullis)}\n`);
@@ -300,65 +250,9 @@ async function main() {
   for (const s of skipped) log(s);
   log(`done in ${elapsed.toFixed(0)} s`);
 
-  const loaderRows = ['baseline', 'socketio', 'portcullis'].filter((k) => R[k] && !R[k].skipped).map((k) => [k,
-    ...['connect_header', 'connect_frame', 'fan100', 'fan1000'].map((s) => (R[k][s] ? `${fmt.n(R[k][s].loaderShare * 100)}%` : '—'))]);
-  const notes = Object.entries(R).flatMap(([k, v]) => (v.notes || []).map((n) => `- ${k}: ${n}`));
-  const doc = `# Benchmarks
-
-Generated by \`${QUICK ? 'BENCH_QUICK=1 ' : ''}npm run bench\` (bench/run.js) on ${new Date().toISOString().slice(0, 10)}${QUICK ? ' — **quick mode: smaller counts, figures are indicative only**' : ''}. Every figure is the median of ${RUNS} runs; within each run the servers take turns, so drifts in the machine's background load spread over all of them. Nothing in the test suite asserts on these numbers.
-
-## Machine
-
-| | |
-|---|---|
-| CPUs (nproc) | ${os.cpus().length} |
-| CPU model | ${cpuModel} |
-| Node.js | ${process.version} |
-| OS | ${os.type()} ${os.release()} |
-| fd limit (hard) | ${FD_HARD} |
-| pinning | ${HAS_TASKSET ? 'taskset: load generator on CPU 0, server on CPU 1' : 'none (taskset missing or one CPU)'} |
-| date | ${new Date().toISOString()} |
-| wall time | ${elapsed.toFixed(0)} s |
-| background CPU busy (other tenants; before / after the run) | ${fmt.n(bgStart * 100)}% / ${fmt.n(bgEnd * 100)}% |
-
-## Servers under test
-
-1. **Portcullis** — \`node dist/src/main.js\`, NODE_ENV=production, SQLite in a temp dir, LOG_LEVEL=warn, connection limits raised (bench/servers/portcullis.js).${R.portcullis && R.portcullis.skipped ? `\n   **Not measured in this run:** ${R.portcullis.skipped.replace(/^Portcullis: skipped — /, '')}.` : ''}
-2. **baseline** — bare \`ws\` server, HS256 verified with fast-jwt at the upgrade (or from the first frame), one \`ready\` frame, fan-out with a plain loop (bench/servers/baseline.js): the practical ceiling of this stack.
-3. **peer** — Socket.IO 4, \`io.use\` JWT middleware (fast-jwt), \`transports: ['websocket']\`, one room per conversation (bench/servers/socketio.js). "First-frame auth" for Socket.IO is \`auth.token\` in its CONNECT packet.
-
-## Results
-
-${md(t.head, t.rows)}
-
-${md(t.vhead, t.vrows)}
-
-"× base" is the figure divided by the baseline's. Status is for Portcullis against the issue's targets; "pending" means Portcullis was not measured.
-
-${reauth ? reauth.md : ''}
-## Method
-
-- Connects/s: up to ${fmt.n(P.connects)} connections or ${P.connectMs / 1000} s per run, ${P.concurrency} in flight (closed loop); each opens, waits for \`ready\`, closes. Header auth = \`Authorization: Bearer\`; first-frame = \`{type:"auth",id,timestamp,payload:{token}}\` on a socket opened with no credential. Server CPU per connect = Δ(utime+stime) of the server process from /proc/<pid>/stat over the measured phase ÷ connects (includes the close).
-- Connect→ready latency: open loop at a fixed arrival rate of half the baseline's header-auth maximum (${fmt.n(ctx.rate)}/s) for ${P.rateMs / 1000} s; latency from \`new WebSocket()\` to the \`ready\` frame.
-- Memory: a freshly started server per run; ${fmt.n(P.memSockets)} authenticated idle sockets in one conversation (one user); (RSS and heapUsed after two full GCs with the sockets open) − (same, empty server), ÷ sockets. Measured in-process by bench/servers/probe.js, preloaded with \`node -r\`.
-- Fan-out: one sender, N subscribers of one conversation, up to ${P.fan.map(([n, m]) => `${fmt.n(m)} messages to ${n}`).join(', ')} or ${P.fanMs / 1000} s of sending per run; 100-byte content; at most 4 messages not yet delivered to every subscriber; latency = send → each subscriber's receipt (first 20 messages excluded); msg/s = deliveries ÷ (last delivery − first send).
-- Token verify: one process on CPU 0, ${fmt.n(P.verifyIters)} calls after warm-up, the same token for each verifier.
-- Server CPU share during a connect run = µs/connect × connects/s; when neither it nor the load generator's share is near 100%, the limit lies outside both processes (kernel loopback work, VM CPU steal, other tenants of the machine — see "background CPU busy"): read the ratios, not the absolute figures.
-- Load generator CPU share during the measured phase (≈100% means the figure is bounded by the load generator, not the server):
-
-${md(['server', 'connect header', 'connect first-frame', 'fan-out 100', 'fan-out 1000'], loaderRows)}
-${notes.length ? `\nNotes from the run:\n\n${notes.join('\n')}\n` : ''}
-## Reproduce
-
-\`\`\`
-npm run build        # Portcullis is measured from dist/
-npm run bench        # ~10 min; BENCH_QUICK=1 for a ~2 min smoke run
-\`\`\`
-
-Options: \`BENCH_RUNS\` (default 3), \`BENCH_SERVERS\` (default \`baseline,socketio,portcullis\`; baseline must come first for the fixed-rate figure). \`BENCH_SERVER_NODE_ARGS\` adds node flags to the Portcullis server, e.g. \`--cpu-prof --cpu-prof-dir=/tmp/prof\` to profile a run.
-`;
-  fs.mkdirSync(path.join(ROOT, 'docs'), { recursive: true });
-  fs.writeFileSync(path.join(ROOT, 'docs', 'benchmarks.md'), doc);
+  const doc = benchmarksDoc({ QUICK, RUNS, P, ctx, R, t, reauth, elapsed, bgStart, bgEnd, cpuModel, FD_HARD, HAS_TASKSET });
+  if (ONLY) { log(`BENCH_ONLY=${process.env.BENCH_ONLY}: docs/benchmarks.md left as it is`); return; }
+  writeBenchmarksDoc(path.join(ROOT, 'docs', 'benchmarks.md'), doc);
   log('wrote docs/benchmarks.md');
 }
 

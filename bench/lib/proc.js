@@ -43,10 +43,11 @@ function spawnPinned(cpu, nodeArgs, { env, cwd, stdio } = {}) {
   return spawn('bash', ['-c', cmd], { env: merged, cwd, stdio: stdio || ['pipe', 'pipe', 'pipe'] });
 }
 
-function httpJson(method, url, body, headers = {}) {
+/** `agent`: e.g. a keep-alive http.Agent, for callers that make many requests (the soak's token refreshes). */
+function httpJson(method, url, body, headers = {}, agent = undefined) {
   return new Promise((resolve, reject) => {
     const data = body === undefined ? undefined : JSON.stringify(body);
-    const req = http.request(url, { method, headers: { ...(data ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } : {}), ...headers }, timeout: 15000 }, (res) => {
+    const req = http.request(url, { method, agent, headers: { ...(data ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } : {}), ...headers }, timeout: 15000 }, (res) => {
       let buf = '';
       res.on('data', (c) => { buf += c; });
       res.on('end', () => { let json = null; try { json = JSON.parse(buf); } catch {} resolve({ status: res.statusCode, json, text: buf }); });

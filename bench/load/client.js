@@ -1,8 +1,9 @@
 'use strict';
 // Load generator: one scenario per process, pinned (by the runner) to CPU 0.
-// argv[2] = JSON config. Prints `MARK start` / `MARK end` around the measured
-// phase (the runner samples the server's /proc/<pid>/stat at those marks), and
-// finally `RESULT <json>`. Every loop is bounded by counts and a deadline.
+// argv[2] = JSON config; scenarios: connect, rate, hold, fanout, room. Prints
+// `MARK start` / `MARK end` around the measured phase (the runner samples the
+// server's /proc/<pid>/stat at those marks), and finally `RESULT <json>`.
+// Every loop is bounded by counts and a deadline.
 const { performance } = require('node:perf_hooks');
 const { wsDriver, sioDriver } = require('./drivers');
 const { summarize } = require('../lib/stats');
@@ -156,4 +157,7 @@ async function fanout() {
   done({ sent, complete, acks, deliveries, elapsedMs, deliveredPerSec: deliveries / (elapsedMs / 1000), latencyMs: summarize(lat.subarray(0, nLat)), loaderCpuShare, timedOut: complete < sent });
 }
 
-({ connect, rate, hold, fanout })[cfg.scenario]().catch((e) => { done({ error: String(e && e.stack || e) }); });
+// N senders × M subscribers in one conversation at a steady rate (bench/load/room.js).
+const room = () => require('./room')({ cfg, openMany, mark, done, now, expired, sleep, loaderCpuUs });
+
+({ connect, rate, hold, fanout, room })[cfg.scenario]().catch((e) => { done({ error: String(e && e.stack || e) }); });

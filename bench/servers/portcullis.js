@@ -34,23 +34,30 @@ const makePortcullis = (root, key, label) => ({
     const probePort = await freePort();
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'portcullis-bench-'));
     const adminEmail = 'bench-admin@example.com';
-    const adminPassword = `Bench-${randomChars(20)}`;
+    // ctx.adminPassword / ctx.jwtSecret: a second instance on the same PostgreSQL shares the first one's (bench/unit-costs.js --pg)
+    const adminPassword = (ctx && ctx.adminPassword) || `Bench-${randomChars(20)}`;
+    const jwtSecret = (ctx && ctx.jwtSecret) || randomChars(48);
     const env = {
       NODE_ENV: 'production', PORT: String(port), HOST: '127.0.0.1',
-      JWT_SECRET: randomChars(48), JWT_ISSUER: 'portcullis', JWT_AUDIENCE: 'portcullis-clients', JWT_ACCESS_TTL: '2h',
+      JWT_SECRET: jwtSecret, JWT_ISSUER: 'portcullis', JWT_AUDIENCE: 'portcullis-clients', JWT_ACCESS_TTL: '2h',
       DB_TYPE: 'sqlite', SQLITE_PATH: path.join(dir, 'portcullis.sqlite'), LOG_LEVEL: 'warn',
       WS_MAX_CONNECTIONS: '100000', WS_MAX_CONNECTIONS_PER_USER: '100000', WS_MAX_UNAUTHENTICATED: '100000',
       WS_AUTH_FAILURES_PER_MINUTE: '100000', LOGIN_RATE_LIMIT_PER_MINUTE: '100000', REGISTRATION_OPEN: 'true',
       ADMIN_EMAIL: adminEmail, ADMIN_PASSWORD: adminPassword,
       BENCH_PROBE_PORT: String(probePort),
+      // ctx.env: settings a scenario needs on top (the soak: JWT_ACCESS_TTL, WS_REAUTH_LEAD_MS, ...).
+      ...(ctx && ctx.env),
     };
-    for (const k of ['REDIS_URL', 'DATABASE_URL']) env[k] = undefined; // single instance, embedded SQLite
+    // single instance, embedded SQLite, unless the scenario names a PostgreSQL / Redis (bench/unit-costs.js --pg)
+    for (const k of ['REDIS_URL', 'DATABASE_URL']) if (!(ctx && ctx.env && ctx.env[k])) env[k] = undefined;
     // BENCH_SERVER_NODE_ARGS: extra node flags for the server, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile a run.
     const extra = (process.env.BENCH_SERVER_NODE_ARGS || '').split(' ').filter(Boolean);
-    const child = spawnPinned(1, [...extra, '--expose-gc', '-r', path.join(__dirname, 'probe.js'), MAIN], { env, cwd: root });
+    const child = spawnPinned(ctx && ctx.cpu != null ? ctx.cpu : 1, [...extra, '--expose-gc', '-r', path.join(__dirname, 'probe.js'), MAIN], { env, cwd: root });
     let log = '';
     const keep = (d) => { log = (log + d).slice(-4000); };
     child.stdout.on('data', keep); child.stderr.on('data', keep);
+    // BENCH_SERVER_LOG=<file>: the server's whole stdout and stderr there too (e.g. with BENCH_SERVER_NODE_ARGS=--trace-gc).
+    if (process.env.BENCH_SERVER_LOG) { const f = fs.createWriteStream(process.env.BENCH_SERVER_LOG); child.stdout.pipe(f); child.stderr.pipe(f); }
     let exited = null;
     child.on('exit', (c) => { exited = c; });
     const stop = async () => {
@@ -106,7 +113,7 @@ const makePortcullis = (root, key, label) => ({
         throw new SkipError(`/ws/conversations/:id did not answer with a ready frame (${e.message}): the gateway is not there yet`);
       }
       return {
-        pid: child.pid, child, probePort, target, note: memberNote,
+        pid: child.pid, child, probePort, target, note: memberNote, base, jwtSecret, adminToken, adminPassword,
         token: adminToken, conversationId: connectConv,
         // A second login: a new token (and session) for the same user, as a client re-authenticating would present.
         freshToken: () => login(adminEmail, adminPassword),

@@ -1,28 +1,60 @@
 'use strict';
 // Preloaded (node -r) into every server under test, including Portcullis.
 // Opens a tiny side channel on 127.0.0.1:BENCH_PROBE_PORT so the runner can ask
-// for memory after a full GC. Needs --expose-gc. Adds no work to the server's
-// request path.
+// for memory after a full GC, and read the server's own event-loop delay.
+// Needs --expose-gc for /mem. Adds no work to the server's request path.
 const http = require('node:http');
-const { monitorEventLoopDelay } = require('node:perf_hooks');
+const { monitorEventLoopDelay, PerformanceObserver } = require('node:perf_hooks');
 const port = Number(process.env.BENCH_PROBE_PORT || 0);
+
+// Delays in ms. monitorEventLoopDelay records the whole interval between its
+// 1 ms timer's runs, so an idle loop reads ~1.1 ms, not 0.
+const stats = (h) => ({ p50: h.percentile(50) / 1e6, p99: h.percentile(99) / 1e6, max: h.max / 1e6, mean: h.mean / 1e6, count: h.count });
+
 if (port) {
-  // Event-loop delay, for the re-auth scenario: /eld/reset starts a window, /eld reads it (ms).
+  // For the re-auth scenario: /eld/reset starts a window, /eld reads it.
   const eld = monitorEventLoopDelay({ resolution: 1 });
   eld.enable();
+  // For the soak (bench/soak/): /soak/window closes the current window and
+  // starts the next (the runner calls it every 10 s, so server and client
+  // windows line up); /soak/mark starts the "overall" histogram (warm-up over).
+  // Two histograms because an ELD histogram cannot be added into another.
+  let win = null; let all = null;
+  // GC pauses per window (PerformanceObserver 'gc' entries: duration is the pause on the main thread), so a
+  // stall of the loop can be told from a GC pause in the same window. kind: 1 scavenge, 2 mark-compact (major), 4 incremental, 8 weak callbacks.
+  let gc = { count: 0, ms: 0, maxMs: 0, maxKind: 0, majors: 0 };
+  const gcObserver = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      const kind = e.detail ? e.detail.kind : e.kind;
+      gc.count++; gc.ms += e.duration; if (kind === 2) gc.majors++;
+      if (e.duration > gc.maxMs) { gc.maxMs = e.duration; gc.maxKind = kind; }
+    }
+  });
+  const sample = () => {
+    const m = process.memoryUsage(); const c = process.cpuUsage();
+    // No gc() here: a forced full GC at 19,000 sockets would itself stall the loop being measured.
+    return { at: Date.now(), rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, cpuUserUs: c.user, cpuSystemUs: c.system, gc };
+  };
+  const json = (res, body) => { res.setHeader('content-type', 'application/json'); res.end(JSON.stringify(body)); };
   const srv = http.createServer((req, res) => {
     if (req.url === '/eld/reset') { eld.reset(); res.end('{}'); return; }
-    if (req.url === '/eld') {
-      res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify({ p50: eld.percentile(50) / 1e6, p99: eld.percentile(99) / 1e6, max: eld.max / 1e6, mean: eld.mean / 1e6 }));
-      return;
+    if (req.url === '/eld') return json(res, stats(eld));
+    if (req.url === '/soak/start') {
+      win = win || monitorEventLoopDelay({ resolution: 1 }); all = all || monitorEventLoopDelay({ resolution: 1 });
+      win.enable(); all.enable(); win.reset(); all.reset();
+      gcObserver.observe({ entryTypes: ['gc'] });
+      return json(res, sample());
     }
+    if (req.url === '/soak/window' && win) { const out = { ...sample(), eld: stats(win) }; win.reset(); gc = { count: 0, ms: 0, maxMs: 0, maxKind: 0, majors: 0 }; return json(res, out); }
+    if (req.url === '/soak/mark' && all) { all.reset(); return json(res, sample()); }
+    if (req.url === '/soak/overall' && all) return json(res, { ...sample(), eld: stats(all) });
+    if (req.url === '/soak/stop' && win) { win.disable(); all.disable(); gcObserver.disconnect(); return json(res, sample()); }
     if (req.url === '/mem') {
       if (typeof global.gc === 'function') { global.gc(); global.gc(); }
       const m = process.memoryUsage();
-      res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify({ rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, gc: typeof global.gc === 'function' }));
-    } else { res.statusCode = 404; res.end(); }
+      return json(res, { rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, gc: typeof global.gc === 'function' });
+    }
+    res.statusCode = 404; res.end();
   });
   srv.listen(port, '127.0.0.1');
   srv.unref();
