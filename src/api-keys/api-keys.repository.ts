@@ -9,7 +9,7 @@ export class ApiKeysRepository {
   constructor(@InjectRepository(ApiKey) private readonly repo: Repository<ApiKey>) {}
 
   insert(key: Pick<ApiKey, 'name' | 'prefix' | 'keyHash' | 'createdBy'>): Promise<ApiKey> {
-    return this.repo.save(this.repo.create({ ...key, lastUsedAt: null, revokedAt: null }));
+    return this.repo.save(this.repo.create({ ...key, lastUsedAt: null, revokedAt: null }), { transaction: false }); // see UsersRepository.insert
   }
 
   findById(id: string): Promise<ApiKey | null> {

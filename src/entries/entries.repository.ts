@@ -28,7 +28,7 @@ export class EntriesRepository {
   }
 
   insert(entry: Pick<Entry, 'ownerId' | 'title' | 'content'>): Promise<Entry> {
-    return this.repo.save(this.repo.create(entry));
+    return this.repo.save(this.repo.create(entry), { transaction: false }); // see UsersRepository.insert
   }
 
   /** Null when there is no such entry of this owner. */

@@ -19,7 +19,8 @@ export class UsersRepository {
   }
 
   insert(user: Pick<User, 'email' | 'passwordHash' | 'displayName' | 'role'>): Promise<User> {
-    return this.repo.save(this.repo.create({ ...user, email: user.email.toLowerCase(), active: true }));
+    // One INSERT needs no transaction; save()'s own would open outside the SQLite transaction queue (database/transactions.ts) and collide.
+    return this.repo.save(this.repo.create({ ...user, email: user.email.toLowerCase(), active: true }), { transaction: false });
   }
 
   /** Oldest first, one page, with the number of users matching the filter. */
