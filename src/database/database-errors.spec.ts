@@ -1,4 +1,4 @@
-import { CannotExecuteNotConnectedError, QueryFailedError } from 'typeorm';
+import { CannotExecuteNotConnectedError, QueryFailedError, TypeORMError } from 'typeorm';
 import { isDatabaseUnavailable } from './database-errors';
 
 const failed = (driverError: object) => new QueryFailedError('SELECT 1', [], Object.assign(new Error('x'), driverError));
@@ -13,6 +13,7 @@ describe('isDatabaseUnavailable', () => {
     ['pg losing the connection', new Error('Connection terminated unexpectedly')],
     ['SQLite locked past its busy timeout', failed({ code: 'SQLITE_BUSY' })],
     ['TypeORM without a connection', new CannotExecuteNotConnectedError('default')],
+    ['TypeORM whose PostgreSQL pool has ended', new TypeORMError('Driver not Connected')],
   ])('is true for %s', (_, err) => expect(isDatabaseUnavailable(err)).toBe(true));
 
   it.each([

@@ -8,7 +8,7 @@ const UNAVAILABLE = new Set([
   // SQLite: locked past the busy timeout, cannot open, I/O error, disk full
   'SQLITE_BUSY', 'SQLITE_CANTOPEN', 'SQLITE_IOERR', 'SQLITE_FULL',
 ]);
-const UNAVAILABLE_TEXT = /Connection terminated|timeout exceeded when trying to connect|Database is closed|not established/i;
+const UNAVAILABLE_TEXT = /Connection terminated|timeout exceeded when trying to connect|Database is closed|not established|Driver not Connected/i;
 
 /** True when `err` says the database is down or unreachable (REST answers 503, not 500). */
 export function isDatabaseUnavailable(err: unknown): boolean {
