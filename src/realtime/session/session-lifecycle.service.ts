@@ -132,10 +132,6 @@ export class SessionLifecycleService implements ConnectionLifecycle, OnModuleIni
     return true;
   }
 
-  get scheduledCount(): number {
-    return this.clock.size;
-  }
-
   /** One latency sample per socket closed, taken when its close is sent: a batch's last socket waits for the others. */
   private revoke(conns: Connection[], spec: CloseSpec, cause: string): void {
     const start = process.hrtime.bigint();
