@@ -13,15 +13,18 @@ WORKDIR /app
 # 1. Build: every dependency, then `nest build` into dist/.
 FROM toolchain AS build
 COPY package.json package-lock.json ./
+# The lock file names the client SDK workspace: npm ci wants its manifest, though the image never builds the SDK.
+COPY packages/client/package.json ./packages/client/package.json
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json nest-cli.json ./
 COPY src ./src
 COPY migrations ./migrations
-RUN npm run build
+RUN npm run build:server
 
 # 2. Production dependencies only.
 FROM toolchain AS prod-deps
 COPY package.json package-lock.json ./
+COPY packages/client/package.json ./packages/client/package.json
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
 # 3. Runtime: no compiler, no sources, no dev dependencies, not root.

@@ -24,7 +24,9 @@ step "build stage (npm ci && npm run build) and production-deps stage (npm ci --
 mkdir -p "$WORK/build" "$WORK/deps"
 ( cd "$WORK/src" && cp package.json package-lock.json tsconfig.json tsconfig.build.json nest-cli.json "$WORK/build/" && cp -r src migrations "$WORK/build/" )
 cp "$WORK/src/package.json" "$WORK/src/package-lock.json" "$WORK/deps/"
-( cd "$WORK/build" && npm ci --no-audit --no-fund --loglevel=error && npm run -s build ) >"$WORK/build.log" 2>&1 &
+# As the Dockerfile does: the client workspace's manifest only (npm ci wants it; the image does not build the SDK).
+for stage in build deps; do mkdir -p "$WORK/$stage/packages/client" && cp "$WORK/src/packages/client/package.json" "$WORK/$stage/packages/client/"; done
+( cd "$WORK/build" && npm ci --no-audit --no-fund --loglevel=error && npm run build:server ) >"$WORK/build.log" 2>&1 &
 BUILD=$!
 ( cd "$WORK/deps" && npm ci --omit=dev --no-audit --no-fund --loglevel=error ) >"$WORK/deps.log" 2>&1 &
 DEPS=$!
