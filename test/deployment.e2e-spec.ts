@@ -46,7 +46,7 @@ describe('deployment files (e2e)', () => {
     const dockerfile = read('Dockerfile');
     expect(dockerfile.match(/^FROM /gm)?.length).toBeGreaterThanOrEqual(3);
     expect(dockerfile).toMatch(/^RUN npm ci --omit=dev/m);
-    expect(dockerfile).toMatch(/^RUN npm run build$/m);
+    expect(dockerfile).toMatch(/^RUN npm run build:server$/m);
     expect(dockerfile).toMatch(/^USER node$/m);
     expect(dockerfile).toMatch(/^HEALTHCHECK .*CMD \["node", "scripts\/healthcheck.js"\]$/m);
     expect(dockerfile).toMatch(/^CMD \["node", "dist\/src\/main.js"\]$/m);
@@ -59,7 +59,7 @@ describe('deployment files (e2e)', () => {
     }
     // The CI proof runs the same stages.
     const verify = read('scripts/verify-production.sh');
-    for (const command of ['npm ci --omit=dev', 'npm run -s build', 'npm run -s start:prod', 'scripts/healthcheck.js']) expect(verify).toContain(command);
+    for (const command of ['npm ci --omit=dev', 'npm run build:server', 'npm run -s start:prod', 'scripts/healthcheck.js']) expect(verify).toContain(command);
   });
 
   it('compose.yaml: two instances on PostgreSQL and Redis behind a load balancer, configured only with known settings', () => {
