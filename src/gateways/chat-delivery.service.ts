@@ -14,6 +14,14 @@ const RESUME_PAGE = 500;
 const ORDER_WAIT_MS = 100;
 const ORDER_MAX_HELD = 1000;
 const ORDER_SWEEP_MS = 60_000;
+/**
+ * Rooms larger than this are fanned out a slice at a time, yielding to the
+ * event loop between slices: one message is one write syscall per socket, and
+ * a group commit hands over several messages at once, so a 1,000-member room
+ * held the loop for 100-300 ms at a time in the 19,000-socket soak.
+ */
+const FANOUT_SLICE = 250;
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 interface ResumeState { buffer: MessageView[] }
 
@@ -48,6 +56,8 @@ export class ChatDeliveryService implements OnModuleDestroy {
   private relay?: (message: MessageView) => void;
   private readonly sequencer: ChatSequencer;
   private sweep?: NodeJS.Timeout;
+  /** Messages waiting for a large room's fan-out in progress, per conversation: a socket gets them in order. */
+  private readonly fanningOut = new Map<string, MessageView[]>();
 
   constructor(private readonly registry: ConnectionRegistry, conversations: ConversationsService) {
     this.sequencer = new ChatSequencer({
@@ -83,16 +93,44 @@ export class ChatDeliveryService implements OnModuleDestroy {
   }
 
   private fanOut(message: MessageView): void {
+    const waiting = this.fanningOut.get(message.conversationId);
+    if (waiting) return void waiting.push(message);
     const subscribers = this.registry.subscribers('conversationId', message.conversationId);
     if (!subscribers) return;
-    const frame = chatFrame(message);
-    for (const conn of subscribers) {
-      const held = this.resuming.get(conn);
-      if (held) held.buffer.push(message);
-      else if (message.seq > (this.replayedThrough.get(conn) ?? 0)) {
-        if (message.seq < (this.firstLive.get(conn) ?? Infinity)) this.firstLive.set(conn, message.seq);
-        conn.sendSerialized(frame);
+    if (subscribers.size <= FANOUT_SLICE) {
+      const frame = chatFrame(message);
+      for (const conn of subscribers) this.deliverTo(conn, message, frame);
+      return;
+    }
+    const queue = [message];
+    this.fanningOut.set(message.conversationId, queue);
+    void this.fanOutInSlices(message.conversationId, queue);
+  }
+
+  /** One message after another; each to the room's sockets as they are when it starts, a slice per turn of the event loop. */
+  private async fanOutInSlices(conversationId: string, queue: MessageView[]): Promise<void> {
+    try {
+      for (let message = queue.shift(); message; message = queue.shift()) {
+        const sockets = [...(this.registry.subscribers('conversationId', conversationId) ?? [])];
+        const frame = chatFrame(message);
+        for (let i = 0; i < sockets.length; i += FANOUT_SLICE) {
+          for (const conn of sockets.slice(i, i + FANOUT_SLICE)) this.deliverTo(conn, message, frame);
+          await nextTurn();
+        }
       }
+    } catch (err) {
+      this.logger.error({ err, conversationId }, 'chat fan-out failed');
+    } finally {
+      this.fanningOut.delete(conversationId);
+    }
+  }
+
+  private deliverTo(conn: Connection, message: MessageView, frame: Buffer): void {
+    const held = this.resuming.get(conn);
+    if (held) held.buffer.push(message);
+    else if (message.seq > (this.replayedThrough.get(conn) ?? 0)) {
+      if (message.seq < (this.firstLive.get(conn) ?? Infinity)) this.firstLive.set(conn, message.seq);
+      conn.sendSerialized(frame);
     }
   }
 
