@@ -13,6 +13,7 @@ import { RealtimeMetrics } from '../realtime.metrics';
 import { WsPolicyError } from '../ws-errors';
 import { WsHandshake } from '../ws-handshake';
 import { HANDSHAKE } from './ws-decorators';
+import { WsPolicyFilter } from './ws-policy.filter';
 import { ResolvedGateway } from './ws-endpoint';
 
 /**
@@ -35,6 +36,7 @@ export class HandshakeRunner {
     private readonly authenticator: HandshakeAuthenticator,
     private readonly metrics: RealtimeMetrics,
     private readonly audit: AuditService,
+    private readonly filter: WsPolicyFilter,
   ) {}
 
   /** True when the socket may receive data; otherwise it has been closed with the guard's verdict. */
@@ -58,8 +60,7 @@ export class HandshakeRunner {
         await this.activate(gateway.resourceGuards, conn, handshake, gateway);
       }
     } catch (err) {
-      if (!(err instanceof DomainError)) this.logger.error({ err, conn: conn.id }, 'resource check failed');
-      this.closer.close(conn, closeFor(err), clientMessage(err, closeFor(err)));
+      this.filter.handle(conn, err);
       return false;
     }
     if (!conn.isOpen) return false;

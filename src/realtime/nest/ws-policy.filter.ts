@@ -5,7 +5,6 @@ import { CLOSE, ERROR } from '../close-codes';
 import { clientMessage, closeFor } from '../close-mapping';
 import { Connection } from '../connection';
 import { ConnectionCloser } from '../connection-closer';
-import { WsPolicyError } from '../ws-errors';
 
 /**
  * The one WebSocket exception filter. Bad input answers an `error` frame
@@ -43,10 +42,8 @@ export class WsPolicyFilter extends BaseWsExceptionFilter {
       if (conn.protocolError()) this.closer.close(conn, CLOSE.TOO_MANY_PROTOCOL_ERRORS);
       return;
     }
-    if (!(err instanceof DomainError) && !(err instanceof WsPolicyError) && closeFor(err) === CLOSE.INTERNAL_ERROR) {
-      this.logger.error({ err, conn: conn.id }, 'unexpected error on a socket');
-    }
     const spec = closeFor(err);
+    if (spec === CLOSE.INTERNAL_ERROR && !(err instanceof DomainError)) this.logger.error({ err, conn: conn.id }, 'unexpected error on a socket');
     this.closer.close(conn, spec, clientMessage(err, spec));
   }
 }
