@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service';
+import { logEnabled } from '../common/logging/log-level';
 import { CloseSpec } from './close-codes';
 import { Connection } from './connection';
 import { RealtimeMetrics } from './realtime.metrics';
@@ -14,7 +15,7 @@ export class ConnectionCloser {
   close(conn: Connection, spec: CloseSpec, message?: string): void {
     if (!conn.isOpen) return;
     this.metrics.closes.inc({ code: String(spec.code), reason: spec.error });
-    this.logger.log({ conn: conn.id, endpoint: conn.endpoint, code: spec.code, error: spec.error, userId: conn.userId, ip: conn.remoteAddress }, 'ws closed by server');
+    if (logEnabled('info')) this.logger.log({ conn: conn.id, endpoint: conn.endpoint, code: spec.code, error: spec.error, userId: conn.userId, ip: conn.remoteAddress }, 'ws closed by server');
     if (spec.code !== 1000 && spec.code !== 1001) {
       this.audit.recordLater('ws_close', {
         userId: conn.userId, sessionId: conn.sessionId, ip: conn.remoteAddress, reason: spec.error,

@@ -177,6 +177,11 @@ export class Connection {
     this.closeHooks.push(hook);
   }
 
+  offClose(hook: (c: Connection) => void): void {
+    const i = this.closeHooks.indexOf(hook);
+    if (i >= 0) this.closeHooks.splice(i, 1);
+  }
+
   /** Called once by the server when the underlying socket has closed. */
   closed(): void {
     if (this.state === 'closed') return;

@@ -7,6 +7,8 @@ import { CLIENT_FRAME } from './frame-types';
 import { parseEnvelope } from './frame-validation';
 import { WsPolicyError } from './ws-errors';
 
+interface FirstFrame { data: Buffer; isBinary: boolean }
+
 /**
  * What a guard sees as `switchToWs().getData()` at connect time: the upgrade
  * request, the path params and the credential found in it. With no handshake
@@ -14,7 +16,7 @@ import { WsPolicyError } from './ws-errors';
  * must be `auth` within WS_AUTH_TIMEOUT_MS.
  */
 export class WsHandshake {
-  private firstFrame?: Promise<{ data: Buffer; isBinary: boolean }>;
+  private firstFrame?: Promise<FirstFrame>;
 
   constructor(readonly request: IncomingMessage, readonly params: Record<string, string>, readonly credential: Credential) {}
 
@@ -24,21 +26,23 @@ export class WsHandshake {
    * starts here.
    */
   expectAuthFrame(conn: Connection, timeoutMs: number): void {
-    this.firstFrame = new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
+    this.firstFrame = new Promise<FirstFrame>((resolve, reject) => {
+      // One settle for the frame, the deadline and a close: only the first counts, and only a
+      // refusal builds an error (a close after the frame has arrived is every socket's ordinary end).
+      const settle = (frame: FirstFrame | undefined, why?: string): void => {
+        if (conn.firstFrame !== take) return;
         conn.firstFrame = undefined;
-        reject(new WsPolicyError(CLOSE.AUTH_TIMEOUT));
-      }, timeoutMs);
-      // Settle on close too: an unsettled wait would hold the socket's frame queue, and shutdown waits for that queue.
-      conn.onClose(() => {
         clearTimeout(timer);
-        reject(new WsPolicyError(CLOSE.AUTH_TIMEOUT, 'closed before the auth frame'));
-      });
-      conn.firstFrame = (data, isBinary) => {
-        clearTimeout(timer);
-        conn.firstFrame = undefined;
-        resolve({ data, isBinary });
+        conn.offClose(onClose);
+        if (frame) resolve(frame);
+        else reject(new WsPolicyError(CLOSE.AUTH_TIMEOUT, why));
       };
+      const take = (data: Buffer, isBinary: boolean): void => settle({ data, isBinary });
+      // Settle on close too: an unsettled wait would hold the socket's frame queue, and shutdown waits for that queue.
+      const onClose = (): void => settle(undefined, 'closed before the auth frame');
+      const timer = setTimeout(settle, timeoutMs, undefined);
+      conn.firstFrame = take;
+      conn.onClose(onClose);
     });
     this.firstFrame.catch(() => undefined);
   }

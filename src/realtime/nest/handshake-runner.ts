@@ -1,7 +1,9 @@
 import { CanActivate, Injectable, Logger } from '@nestjs/common';
 import { GuardsConsumer } from '@nestjs/core/guards/guards-consumer';
+import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host';
 import { AuditService } from '../../audit/audit.service';
 import { DomainError, ForbiddenError, UnauthenticatedError } from '../../common/errors/domain-errors';
+import { logEnabled } from '../../common/logging/log-level';
 import { WindowCounter } from '../../common/util/window-counter';
 import { CLOSE } from '../close-codes';
 import { clientMessage, closeFor } from '../close-mapping';
@@ -43,8 +45,11 @@ export class HandshakeRunner {
   async run(conn: Connection, handshake: WsHandshake, gateway: ResolvedGateway): Promise<boolean> {
     const epoch = this.registry.revocationEpoch;
     const method = handshake.credential.method;
+    // One Nest ExecutionContext for the whole handshake: every guard sees the same [conn, handshake, '$handshake'].
+    const context = this.consumer.createContext([conn, handshake, HANDSHAKE], gateway.instance, gateway.handshakeHandler);
+    context.setType('ws');
     try {
-      await this.activate(gateway.identityGuards, conn, handshake, gateway);
+      await this.activate(gateway.identityGuards, conn, context);
       if (!conn.auth) throw new UnauthenticatedError('No credential guard identified the socket', 'missing');
     } catch (err) {
       this.failAuth(conn, method, err);
@@ -53,11 +58,11 @@ export class HandshakeRunner {
     if (!conn.isOpen) return false;
     this.identified(conn, method);
     try {
-      await this.activate(gateway.resourceGuards, conn, handshake, gateway);
+      await this.activate(gateway.resourceGuards, conn, context);
       // A revocation that landed while this socket was being checked may have found it in no index: check again.
       if (this.registry.revocationEpoch !== epoch && conn.isOpen) {
         await this.authenticator.recheck(conn.auth);
-        await this.activate(gateway.resourceGuards, conn, handshake, gateway);
+        await this.activate(gateway.resourceGuards, conn, context);
       }
     } catch (err) {
       this.filter.handle(conn, err);
@@ -68,10 +73,16 @@ export class HandshakeRunner {
     return true;
   }
 
-  private async activate(guards: CanActivate[], conn: Connection, handshake: WsHandshake, gateway: ResolvedGateway): Promise<void> {
+  /**
+   * Nest's GuardsConsumer semantics (a boolean, a promise or an observable
+   * decides), one guard at a time so a socket closed meanwhile stops the
+   * chain; only a guard that returns a promise or an observable is awaited.
+   */
+  private async activate(guards: CanActivate[], conn: Connection, context: ExecutionContextHost): Promise<void> {
     for (const guard of guards) {
       if (!conn.isOpen) return;
-      const ok = await this.consumer.tryActivate([guard], [conn, handshake, HANDSHAKE], gateway.instance, gateway.handshakeHandler, 'ws');
+      const result = guard.canActivate(context);
+      const ok = typeof result === 'boolean' ? result : await this.consumer.pickResult(result);
       if (!ok) throw new ForbiddenError('Forbidden');
     }
   }
@@ -82,7 +93,7 @@ export class HandshakeRunner {
     conn.state = 'open';
     this.registry.authenticated(conn);
     this.metrics.authAttempts.inc({ method, result: 'ok' });
-    this.logger.log({ conn: conn.id, endpoint: conn.endpoint, method, userId: conn.userId, sessionId: conn.sessionId, ip: conn.remoteAddress }, 'ws authenticated');
+    if (logEnabled('info')) this.logger.log({ conn: conn.id, endpoint: conn.endpoint, method, userId: conn.userId, sessionId: conn.sessionId, ip: conn.remoteAddress }, 'ws authenticated');
     this.metrics.live.inc({ endpoint: conn.endpoint });
     this.audit.recordLater('ws_auth', {
       userId: conn.userId, sessionId: conn.sessionId, ip: conn.remoteAddress,
@@ -105,7 +116,7 @@ export class HandshakeRunner {
     this.metrics.authAttempts.inc({ method, result: reason });
     if (!(err instanceof DomainError) && !(err instanceof WsPolicyError)) this.logger.error({ err, conn: conn.id }, 'authentication error');
     if (spec.code === 4001 || spec.code === 4008) this.authFailures.hit(conn.remoteAddress);
-    this.logger.log({ conn: conn.id, endpoint: conn.endpoint, method, reason, code: spec.code, ip: conn.remoteAddress }, 'ws authentication failed');
+    if (logEnabled('info')) this.logger.log({ conn: conn.id, endpoint: conn.endpoint, method, reason, code: spec.code, ip: conn.remoteAddress }, 'ws authentication failed');
     this.audit.recordLater('ws_auth_failed', { ip: conn.remoteAddress, reason, detail: { method, endpoint: conn.endpoint, code: spec.code } });
     this.closer.close(conn, spec, clientMessage(err, spec));
   }

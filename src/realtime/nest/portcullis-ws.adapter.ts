@@ -7,6 +7,7 @@ import type { Duplex } from 'node:stream';
 import { isObservable, lastValueFrom, Observable } from 'rxjs';
 import { WebSocket, WebSocketServer } from 'ws';
 import { InvalidInputError } from '../../common/errors/domain-errors';
+import { logEnabled } from '../../common/logging/log-level';
 import { clientAddress } from '../../common/net/client-address';
 import { AppConfig } from '../../config/app-config';
 import { CLOSE } from '../close-codes';
@@ -158,7 +159,7 @@ export class PortcullisWsAdapter extends WsAdapter {
     conn.resource = params;
     registry.admit(conn);
     ws.on('close', (code: number) => this.onClosed(conn, code));
-    ws.on('error', (err) => this.log.debug({ err: err.message, conn: conn.id }, 'socket error'));
+    ws.on('error', (err) => logEnabled('debug') && this.log.debug({ err: err.message, conn: conn.id }, 'socket error'));
     ws.on('pong', () => { conn.alive = true; });
     ws.on('message', (data: Buffer, isBinary: boolean) => this.onMessage(conn, endpoint, data, isBinary));
 
@@ -240,7 +241,7 @@ export class PortcullisWsAdapter extends WsAdapter {
 
   private onClosed(conn: Connection, code: number): void {
     const wasAuthenticated = conn.auth !== undefined;
-    this.log.debug({ conn: conn.id, code, userId: conn.userId, durationMs: Date.now() - conn.connectedAt.getTime() }, 'ws disconnected');
+    if (logEnabled('debug')) this.log.debug({ conn: conn.id, code, userId: conn.userId, durationMs: Date.now() - conn.connectedAt.getTime() }, 'ws disconnected');
     this.slots.release(conn);
     conn.closed();
     this.d.registry.remove(conn);

@@ -1,0 +1,12 @@
+import type { Level } from 'pino';
+import { PinoLogger } from 'nestjs-pino';
+
+/**
+ * Whether a line at `level` would be written. Lines logged once per socket
+ * (connect, close) check first, so that at LOG_LEVEL=warn they cost nothing:
+ * a Nest Logger call builds its fields and copies them through nestjs-pino
+ * before pino drops them. Outside an app (a unit test), everything is on.
+ */
+export function logEnabled(level: Level): boolean {
+  return PinoLogger.root?.isLevelEnabled(level) ?? true;
+}
