@@ -9,6 +9,8 @@ import { HttpExceptionFilter } from './common/filters/http-exception.filter';
 import { PortcullisWsAdapter } from './realtime/nest/portcullis-ws.adapter';
 import { corsOptions } from './common/http/cors';
 import { requestContext } from './common/http/request-context';
+import { HTTP_LOGGER } from './common/logging/logger.options';
+import type { HttpLogger } from 'pino-http';
 import { applyHttpTimeouts } from './common/http/http-timeouts';
 
 /**
@@ -27,6 +29,7 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
   // Express must not read forwarding headers on its own: requestContext sets req.ip from TRUST_PROXY, one rule for REST and sockets.
   app.set('trust proxy', false);
   app.use(requestContext(config.http.clientAddress));
+  app.use(app.get<HttpLogger>(HTTP_LOGGER));
   if (config.http.corsOrigins.length) app.enableCors(corsOptions(config.http.corsOrigins));
   applyHttpTimeouts(app.getHttpServer(), config.http);
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, stopAtFirstError: false }));

@@ -5,7 +5,7 @@ import { AppConfig } from './config/app-config';
 import { AppConfigModule } from './config/config.module';
 import { buildDataSourceOptions } from './database/database.options';
 import { SqlitePragmas } from './database/sqlite-pragmas';
-import { loggerOptions } from './common/logging/logger.options';
+import { createLogging, HTTP_LOGGER } from './common/logging/logger.options';
 import { EventsModule } from './events/events.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { AuditModule } from './audit/audit.module';
@@ -22,11 +22,12 @@ import { RetentionModule } from './retention/retention.module';
 @Module({})
 export class AppModule {
   static forRoot(config: AppConfig, logDestination?: NodeJS.WritableStream): DynamicModule {
+    const logging = createLogging(config, logDestination);
     return {
       module: AppModule,
       imports: [
         AppConfigModule.forRoot(config),
-        LoggerModule.forRoot(loggerOptions(config, logDestination)),
+        LoggerModule.forRoot(logging.params),
         TypeOrmModule.forRoot(buildDataSourceOptions(config.database)),
         EventsModule,
         MetricsModule,
@@ -41,7 +42,7 @@ export class AppModule {
         DemoModule.forRoot(config),
         RetentionModule,
       ],
-      providers: [SqlitePragmas],
+      providers: [SqlitePragmas, { provide: HTTP_LOGGER, useValue: logging.http }],
     };
   }
 }

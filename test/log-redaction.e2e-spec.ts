@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { PassThrough } from 'node:stream';
 import { ADMIN_ENV, createUser, loginAdmin } from './helpers/factories';
 import { startTestApp, TestApp } from './helpers/test-app';
@@ -50,5 +51,21 @@ describe('log redaction (e2e)', () => {
     expect(logs).toContain('deprecated: token passed in the query string');
     expect(logs).toContain('[REDACTED]');
     for (const secret of secrets) expect(logs).not.toContain(secret);
+  });
+
+  it('logs each request with its id, and binds no per-request AsyncLocalStorage (it would turn on promise hooks for every promise)', async () => {
+    const run = jest.spyOn(AsyncLocalStorage.prototype, 'run');
+    const enter = jest.spyOn(AsyncLocalStorage.prototype, 'enterWith');
+    try {
+      await t.http().get('/v1/auth/me').set('X-Request-Id', 'log-line-id-1').expect(401);
+      await new Promise((r) => setTimeout(r, 50));
+      const line = logs.split('\n').filter(Boolean).map((l) => JSON.parse(l)).find((l) => l.req?.id === 'log-line-id-1');
+      expect(line).toMatchObject({ req: { method: 'GET', url: '/v1/auth/me' }, res: { statusCode: 401 } });
+      expect(run).not.toHaveBeenCalled();
+      expect(enter).not.toHaveBeenCalled();
+    } finally {
+      run.mockRestore();
+      enter.mockRestore();
+    }
   });
 });

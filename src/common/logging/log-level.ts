@@ -1,5 +1,11 @@
-import type { Level } from 'pino';
-import { PinoLogger } from 'nestjs-pino';
+import type { Level, Logger } from 'pino';
+
+let root: Logger | undefined;
+
+/** The service's logger (createLogging sets it); its level decides what `logEnabled` answers. */
+export function setLogRoot(logger: Logger): void {
+  root = logger;
+}
 
 /**
  * Whether a line at `level` would be written. Lines logged once per socket
@@ -8,5 +14,5 @@ import { PinoLogger } from 'nestjs-pino';
  * before pino drops them. Outside an app (a unit test), everything is on.
  */
 export function logEnabled(level: Level): boolean {
-  return PinoLogger.root?.isLevelEnabled(level) ?? true;
+  return root?.isLevelEnabled(level) ?? true;
 }

@@ -1,7 +1,10 @@
 import type { Params } from 'nestjs-pino';
+import { pino } from 'pino';
+import { HttpLogger, pinoHttp } from 'pino-http';
 import type { IncomingMessage } from 'node:http';
 import { AppConfig } from '../../config/app-config';
 import { requestIdFor } from '../http/request-context';
+import { setLogRoot } from './log-level';
 
 /** Query parameters whose values are credentials. */
 const SECRET_QUERY = /([?&](?:token|ticket|access_token|refresh_token|api_key|key)=)[^&#]*/gi;
@@ -19,12 +22,26 @@ export const REDACT_PATHS = [
   'password', 'accessToken', 'refreshToken', 'token', 'ticket', 'secret',
 ];
 
-/** `destination` lets tests read what would be logged; production writes to stdout. */
-export function loggerOptions(config: AppConfig, destination?: NodeJS.WritableStream): Params {
+/** The pino-http request-logging middleware (configureApp mounts it after requestContext). */
+export const HTTP_LOGGER = Symbol('HTTP_LOGGER');
+
+/**
+ * The service's one pino logger and the pino-http middleware that logs each
+ * request on it. nestjs-pino's Logger (what `new Logger(ctx)` writes through)
+ * is given this logger; its own request middleware is not used: it binds a
+ * per-request logger with AsyncLocalStorage, and that turns on promise hooks
+ * for the whole process, which every promise then pays, on every socket too
+ * (~10% of server CPU per WebSocket connect, measured). Request lines still
+ * carry the request id; a service's own lines carry their context instead.
+ * `destination` lets tests read what would be logged; production writes to stdout.
+ */
+export function createLogging(config: AppConfig, destination?: NodeJS.WritableStream): { params: Params; http: HttpLogger } {
   const tokenHeader = config.ws.tokenHeader;
-  const options = {
-    level: config.app.logLevel,
-    redact: { paths: [...REDACT_PATHS, `req.headers["${tokenHeader}"]`], censor: '[REDACTED]' },
+  const options = { level: config.app.logLevel, redact: { paths: [...REDACT_PATHS, `req.headers["${tokenHeader}"]`], censor: '[REDACTED]' } };
+  const root = destination ? pino(options, destination) : pino(options);
+  setLogRoot(root);
+  const http = pinoHttp({
+    logger: root,
     serializers: {
       // remoteAddress is the client address (TRUST_PROXY applied), as the limits and the audit log see it.
       req: (req: { id: unknown; method: string; url: string; headers: Record<string, unknown>; remoteAddress?: string; raw?: { ip?: string } }) => ({
@@ -33,7 +50,8 @@ export function loggerOptions(config: AppConfig, destination?: NodeJS.WritableSt
     },
     // The id requestContext chose (the caller's X-Request-Id or a random one), not pino-http's per-process counter.
     genReqId: (req: IncomingMessage) => requestIdFor(req),
-    autoLogging: { ignore: (req: { url?: string }) => req.url === '/health' || req.url === '/metrics' },
-  };
-  return { pinoHttp: destination ? [options as object, destination] as Params['pinoHttp'] : options };
+    autoLogging: { ignore: (req: IncomingMessage) => req.url === '/health' || req.url === '/metrics' },
+  });
+  // nestjs-pino with a logger of ours and no routes: its Logger writes to `root`, its middleware runs nowhere.
+  return { params: { pinoHttp: { logger: root }, useExisting: true, forRoutes: [] }, http };
 }
