@@ -26,4 +26,11 @@ describe('parseClientFrame', () => {
     expect(parseClientFrame(evilEnvelope).ok).toBe(false);
     expect(parseClientFrame('{"constructor":{},"type":"ping","payload":{}}').ok).toBe(false);
   });
+
+  it('answers a value that breaks a validator\'s message (found by the property test) as invalid, not by throwing', () => {
+    const hostile = { length: { toString: '' } };
+    expect(parseClientFrame(frame({ type: 'ping', id: hostile, payload: {} }))).toMatchObject({ ok: false, message: expect.stringContaining('id: invalid') });
+    expect(parseClientFrame(frame({ type: 'chat_message', id: 'h', payload: { content: hostile } }))).toMatchObject({ ok: false, refId: 'h', message: expect.stringContaining('payload.content: invalid') });
+  });
 });
+

@@ -77,7 +77,9 @@ function assign<T extends object>(cls: new () => T, value: object): T {
 }
 
 function firstError(instance: object, prefix = ''): string | undefined {
-  const [err] = validateSync(instance, { forbidUnknownValues: false });
+  // Only the failed constraints' names are used: no default messages, which also cannot then be made to throw
+  // (a value like {"length": {"toString": ""}} did, in Length's message, from a fuzzed frame).
+  const [err] = validateSync(instance, { forbidUnknownValues: false, dismissDefaultMessages: true });
   if (!err) return undefined;
   const kinds = Object.keys(err.constraints ?? {});
   if (err.property === 'type' && kinds.includes('isIn')) return 'type: unknown frame type';
