@@ -12,6 +12,7 @@ import { requestContext } from './common/http/request-context';
 import { HTTP_LOGGER } from './common/logging/logger.options';
 import type { HttpLogger } from 'pino-http';
 import { applyHttpTimeouts } from './common/http/http-timeouts';
+import { cacheValidationMetadata } from './common/validation/validation-metadata-cache';
 
 /**
  * Builds the application exactly as `npm start` runs it; e2e tests call this
@@ -25,6 +26,7 @@ export async function createApp(config: AppConfig, logDestination?: NodeJS.Writa
 /** Everything createApp sets on the application; a testing module with extra modules is configured the same way. */
 export function configureApp(app: NestExpressApplication): NestExpressApplication {
   const config = app.get(AppConfig);
+  cacheValidationMetadata();
   app.useLogger(app.get(Logger));
   // Express must not read forwarding headers on its own: requestContext sets req.ip from TRUST_PROXY, one rule for REST and sockets.
   app.set('trust proxy', false);

@@ -27,6 +27,14 @@ describe('REST errors from below the controllers (e2e)', () => {
     expect(res.body).toMatchObject({ statusCode: 400, error: 'Bad Request' });
   });
 
+  it('answers a body field that breaks a validator\'s message with 400 naming the field, not 500', async () => {
+    const u = await createUser(t);
+    const res = await t.http().post('/v1/entries').set('Authorization', `Bearer ${u.accessToken}`)
+      .send({ title: { length: { toString: '' } }, content: 'x' }).expect(400);
+    expect(res.body).toMatchObject({ statusCode: 400, error: 'Bad Request' });
+    expect(JSON.stringify(res.body.message)).toContain('title');
+  });
+
   it('answers 503 while the database is unreachable (not 500), and /health/full says so', async () => {
     const u = await createUser(t);
     await t.app.get(DataSource).destroy();

@@ -17,6 +17,9 @@ export class RealtimeMetrics {
   readonly revocationCloses;
   readonly revocationLatency;
   readonly traffic: WsTraffic = { framesIn: 0, bytesIn: 0, framesOut: 0, bytesOut: 0 };
+  /** Label children made once per label set: `inc(labels)` hashes the label object on every call, and these run per socket. */
+  private readonly authChildren = new Map<string, { inc(): void }>();
+  private readonly liveChildren = new Map<string, { inc(): void; dec(): void }>();
   /** Sockets open but not yet authenticated (what WS_MAX_UNAUTHENTICATED and the per-address share bound); read at scrape. */
   unauthenticated: () => number = () => 0;
 
@@ -46,5 +49,19 @@ export class RealtimeMetrics {
         collect() { this.set(unauthenticated()); },
       });
     }
+  }
+
+  authAttempt(method: string, result: string): void {
+    const key = `${method}|${result}`;
+    let child = this.authChildren.get(key);
+    if (!child) this.authChildren.set(key, (child = this.authAttempts.labels({ method, result })));
+    child.inc();
+  }
+
+  liveChanged(endpoint: string, delta: 1 | -1): void {
+    let child = this.liveChildren.get(endpoint);
+    if (!child) this.liveChildren.set(endpoint, (child = this.live.labels({ endpoint })));
+    if (delta > 0) child.inc();
+    else child.dec();
   }
 }

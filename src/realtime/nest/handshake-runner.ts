@@ -92,9 +92,9 @@ export class HandshakeRunner {
     const auth = conn.auth!;
     conn.state = 'open';
     this.registry.authenticated(conn);
-    this.metrics.authAttempts.inc({ method, result: 'ok' });
+    this.metrics.authAttempt(method, 'ok');
     if (logEnabled('info')) this.logger.log({ conn: conn.id, endpoint: conn.endpoint, method, userId: conn.userId, sessionId: conn.sessionId, ip: conn.remoteAddress }, 'ws authenticated');
-    this.metrics.live.inc({ endpoint: conn.endpoint });
+    this.metrics.liveChanged(conn.endpoint, 1);
     this.audit.recordLater('ws_auth', {
       userId: conn.userId, sessionId: conn.sessionId, ip: conn.remoteAddress,
       detail: { method, endpoint: conn.endpoint, ...(auth.kind === 'service' ? { apiKeyId: auth.apiKeyId, service: auth.name } : {}) },
@@ -113,7 +113,7 @@ export class HandshakeRunner {
     if (!conn.isOpen) return;
     const spec = closeFor(err);
     const reason = err instanceof UnauthenticatedError ? err.reason : err instanceof WsPolicyError ? policyReason(err) : spec.error.toLowerCase();
-    this.metrics.authAttempts.inc({ method, result: reason });
+    this.metrics.authAttempt(method, reason);
     if (!(err instanceof DomainError) && !(err instanceof WsPolicyError)) this.logger.error({ err, conn: conn.id }, 'authentication error');
     if (spec.code === 4001 || spec.code === 4008) this.authFailures.hit(conn.remoteAddress);
     if (logEnabled('info')) this.logger.log({ conn: conn.id, endpoint: conn.endpoint, method, reason, code: spec.code, ip: conn.remoteAddress }, 'ws authentication failed');

@@ -136,7 +136,7 @@ export class PortcullisWsAdapter extends WsAdapter {
     const endpoint = this.endpoints.find((e) => (params = e.match(pathname)) !== undefined);
     if (!endpoint?.gateway || !params) return rejectUpgrade(socket, 404, 'Not Found');
     if (!isOriginAllowed(req.headers.origin, req.headers.host, this.d.config.ws, this.schemeOf(req))) {
-      this.d.metrics.authAttempts.inc({ method: 'origin', result: 'refused' });
+      this.d.metrics.authAttempt('origin', 'refused');
       this.log.log({ origin: req.headers.origin, ip: clientAddress(req, this.d.config.http.clientAddress), path: pathname }, 'ws upgrade refused: origin not allowed');
       return rejectUpgrade(socket, 403, 'Forbidden');
     }
@@ -245,7 +245,7 @@ export class PortcullisWsAdapter extends WsAdapter {
     this.slots.release(conn);
     conn.closed();
     this.d.registry.remove(conn);
-    if (wasAuthenticated) this.d.metrics.live.dec({ endpoint: conn.endpoint });
+    if (wasAuthenticated) this.d.metrics.liveChanged(conn.endpoint, -1);
   }
 
   /** SIGTERM: refuse new upgrades, let in-flight frames finish, then error + 1001 to every socket. */
