@@ -29,7 +29,7 @@ P.room = { senders: 20, subscribers: 200, ratePerSender: Number(process.env.BENC
 // each socket needs one fd in the loader and one in the server
 if (P.memSockets > FD_HARD - 500) P.memSockets = Math.max(1000, Math.floor((FD_HARD - 500) / 1000) * 1000);
 const ORDER = (process.env.BENCH_SERVERS || 'baseline,socketio,portcullis').split(',');
-// BENCH_ONLY=room,fan,...: only those scenarios (connect, rate, mem, fan, room, verify, reauth); prints, leaves docs/benchmarks.md alone.
+// BENCH_ONLY=room,fan,...: only those scenarios (connect, rate, mem, fan, room, verify, reauth, paired); prints, leaves docs/benchmarks.md alone.
 const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : null;
 const wanted = (name) => !ONLY || ONLY.has(name.replace(/(_.*|\d+)$/, ''));
 // BENCH_BEFORE_ROOT=<another checkout, built>: adds server `before` for an A/B of two Portcullis builds in one run.
@@ -211,13 +211,50 @@ ${clock}
   return { text, md: md2 };
 }
 
+/**
+ * Paired rounds for the ratios a change is judged by. This machine's speed
+ * drifts (the same server measured 470 and 800 µs per connect a few minutes
+ * apart), and RUNS long runs per server catch different stretches of it; so
+ * each ratio here comes from BENCH_PAIRED_ROUNDS short rounds, the two servers
+ * back to back in alternating order, and is the median of the per-round ratios.
+ */
+async function pairedRounds(live) {
+  const rounds = Number(process.env.BENCH_PAIRED_ROUNDS || 10);
+  const pairs = [['before', 'portcullis'], ['baseline', 'portcullis']].filter(([a, b]) => live[a] && live[b]);
+  const connect = (auth) => (s) => ({ scenario: 'connect', count: QUICK ? 500 : 2000, maxMs: P.connectMs, concurrency: P.concurrency, auth, token: s.token, conversationId: s.conversationId });
+  const metrics = [
+    ['server CPU µs / connect, header', connect('header'), (r) => r.serverCpuUs / r.ok],
+    ['server CPU µs / connect, first-frame', connect('frame'), (r) => r.serverCpuUs / r.ok],
+    ['server CPU µs / chat message (fan-out 1→100)', (s) => ({ scenario: 'fanout', subscribers: 100, messages: QUICK ? 200 : 600, maxMs: P.fanMs, window: 4, bytes: 100, auth: 'header', ...s.fanout }), (r) => r.serverCpuUs / r.sent],
+  ];
+  const rows = [];
+  for (const [a, b] of pairs) {
+    for (const [label, makeCfg, value] of metrics) {
+      const va = []; const vb = []; const ratios = [];
+      for (let i = 0; i < rounds; i++) {
+        const order = i % 2 ? [b, a] : [a, b];
+        const got = {};
+        for (const k of order) {
+          const r = await runLoad(live[k], makeCfg(live[k]));
+          got[k] = r.error || r.errors ? NaN : value(r);
+        }
+        if (Number.isFinite(got[a]) && Number.isFinite(got[b])) { va.push(got[a]); vb.push(got[b]); ratios.push(got[b] / got[a]); }
+      }
+      const sorted = [...ratios].sort((x, y) => x - y);
+      log(`  paired ${b} / ${a}, ${label}: median ratio ${fmt.n(median(ratios), 2)}× (${ratios.length} rounds, ${fmt.n(sorted[0], 2)}–${fmt.n(sorted[sorted.length - 1], 2)}×)`);
+      rows.push([`${label}`, a, fmt.n(median(va)), fmt.n(median(vb)), `${fmt.n(median(ratios), 2)}×`, `${fmt.n(sorted[0], 2)}–${fmt.n(sorted[sorted.length - 1], 2)}×`, String(ratios.length)]);
+    }
+  }
+  return rows;
+}
+
 async function main() {
   const started = Date.now();
   const ctx = { secret: crypto.randomBytes(36).toString('base64').slice(0, 48), issuer: 'portcullis', audience: 'portcullis-clients' };
   const cpuModel = (/model name\s*:\s*(.*)/.exec(fs.readFileSync('/proc/cpuinfo', 'utf8')) || [])[1] || os.cpus()[0].model;
   log(`bench: ${QUICK ? 'QUICK' : 'full'} mode, ${RUNS} runs per figure, ${os.cpus().length} CPUs (${cpuModel}), node ${process.version}, fd hard limit ${FD_HARD}, taskset ${HAS_TASKSET ? 'yes (load → CPU 0, server → CPU 1)' : 'no'}`);
   if (process.env.BENCH_BUILD === '1') { log('npm run build ...'); execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' }); }
-  const R = {}; const skipped = []; const live = {};
+  const R = {}; const skipped = []; const live = {}; let paired = [];
   const bgStart = await busyShare();
   log(`background CPU busy (all CPUs, before starting): ${fmt.n(bgStart * 100)}%`);
   try {
@@ -234,6 +271,7 @@ async function main() {
       if (line) { log(line); skipped.push(line); R[key] = { skipped: line }; }
     }
     Object.assign(R, await benchAll(live, ctx));
+    if (wanted('paired')) paired = await pairedRounds(live);
   } finally {
     for (const s of Object.values(live)) await s.stop();
   }
@@ -246,6 +284,7 @@ async function main() {
   const elapsed = (Date.now() - started) / 1000;
   log(`\n${plain(t.head, t.rows)}\n\n${plain(t.vhead, t.vrows)}\n`);
   if (R.before && R.portcullis && !R.before.skipped && !R.portcullis.skipped) log(`${abTable(R.before, R.portcullis)}\n`);
+  if (paired.length) log(`Paired rounds (Portcullis against each; median of per-round ratios, alternating order):\n${plain(['metric', 'against', 'its value', 'Portcullis', 'ratio', 'range', 'rounds'], paired)}\n`);
   if (reauth) log(reauth.text);
   for (const s of skipped) log(s);
   log(`done in ${elapsed.toFixed(0)} s`);
