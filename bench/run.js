@@ -12,6 +12,7 @@ const crypto = require('node:crypto');
 const { execFileSync } = require('node:child_process');
 const { spawnPinned, cpuUs, httpJson, sleep, HAS_TASKSET } = require('./lib/proc');
 const { median } = require('./lib/stats');
+const { calibrate } = require('./lib/calibrate');
 const refs = require('./servers/script-server');
 const portcullis = require('./servers/portcullis');
 const { fmt, md, plain, buildTable, abTable } = require('./lib/report');
@@ -256,6 +257,8 @@ async function main() {
   if (process.env.BENCH_BUILD === '1') { log('npm run build ...'); execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' }); }
   const R = {}; const skipped = []; const live = {}; let paired = [];
   const bgStart = await busyShare();
+  const speedStart = calibrate(HAS_TASKSET ? 1 : null);
+  log(`machine speed (bench/lib/calibrate.js, fixed work on the server's CPU, lower is faster): ${fmt.n(speedStart)} ms`);
   log(`background CPU busy (all CPUs, before starting): ${fmt.n(bgStart * 100)}%`);
   try {
     for (const key of ORDER) {
@@ -277,6 +280,7 @@ async function main() {
   }
   for (const [k, v] of Object.entries(R)) for (const n of v.notes || []) log(`  note: ${k}: ${n}`);
   const bgEnd = await busyShare();
+  const speedEnd = calibrate(HAS_TASKSET ? 1 : null);
   log('token verify:');
   const verify = wanted('verify') ? await verifyBench() : {};
   const t = buildTable(R, verify, P.room);
@@ -289,7 +293,7 @@ async function main() {
   for (const s of skipped) log(s);
   log(`done in ${elapsed.toFixed(0)} s`);
 
-  const doc = benchmarksDoc({ QUICK, RUNS, P, ctx, R, t, reauth, elapsed, bgStart, bgEnd, cpuModel, FD_HARD, HAS_TASKSET });
+  const doc = benchmarksDoc({ QUICK, RUNS, P, ctx, R, t, reauth, elapsed, bgStart, bgEnd, speed: [speedStart, speedEnd], cpuModel, FD_HARD, HAS_TASKSET });
   if (ONLY) { log(`BENCH_ONLY=${process.env.BENCH_ONLY}: docs/benchmarks.md left as it is`); return; }
   writeBenchmarksDoc(path.join(ROOT, 'docs', 'benchmarks.md'), doc);
   log('wrote docs/benchmarks.md');

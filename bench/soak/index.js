@@ -17,6 +17,7 @@ const { hist, addEncoded } = require('../lib/stats');
 const { writeSoakSection } = require('../lib/benchmarks-doc');
 const { makePopulation } = require('./setup');
 const { summarize: summarizeRun, render } = require('./report');
+const { calibrate } = require('../lib/calibrate');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const env = (k, d) => (process.env[k] === undefined || process.env[k] === '' ? d : Number(process.env[k]));
@@ -97,6 +98,7 @@ async function main() {
   if (S.sockets > FD_HARD - 300) throw new Error(`SOAK_SOCKETS=${S.sockets}: the server holds one fd per socket and may open ${FD_HARD}; at most ${FD_HARD - 300}`);
   if (!portcullis.available().ok) throw new Error(portcullis.available().reason);
   const loadavgStart = loadavg();
+  const speedStart = calibrate(HAS_TASKSET ? 1 : null);
   let commit = null; try { commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT }).toString().trim(); } catch {}
   log(`soak: ${S.sockets} sockets from ${S.clients} client processes (127.0.0.2..${2 + S.clients - 1}), ${S.durationS} s (warm-up ${S.warmupS} s), windows of ${S.windowS} s; ` +
     `~${S.reauthPerS} re-auths/s (JWT_ACCESS_TTL=${S.ttlS}s, WS_REAUTH_LEAD_MS=${S.leadMs}), churn ${S.churnPerS * 100}%/s, room of ${S.room} sockets (${S.users} users) at ${S.chatPerS} msg/s, ` +
@@ -168,7 +170,7 @@ async function main() {
   const serverCpuTotalS = cpuUs(server.pid) / 1e6;
   await cleanup();
 
-  const result = summarizeRun({ S, commit, loadavgStart, ramp, rampServer, rampControl, controlOverall, empty, held, windows, overall, marked, finals, loadavgEnd: loadavg(), elapsedS: (Date.now() - t0) / 1000, serverCpuTotalS, taskset: HAS_TASKSET });
+  const result = summarizeRun({ S, commit, loadavgStart, ramp, rampServer, rampControl, controlOverall, empty, held, windows, overall, marked, finals, loadavgEnd: loadavg(), speed: [speedStart, calibrate(HAS_TASKSET ? 1 : null)], elapsedS: (Date.now() - t0) / 1000, serverCpuTotalS, taskset: HAS_TASKSET });
   const { text, md } = render(result);
   log(`\n${text}`);
   if (process.env.SOAK_WRITE_DOCS !== '0') {
