@@ -83,4 +83,19 @@ describe('fuzzed frames through a real socket (e2e)', () => {
       await c.closed;
     }), RUNS);
   });
+
+  it('replays what the frame property test found: a field that broke a validator\'s message gets BAD_REQUEST and the socket stays open', async () => {
+    const stored = await lastSeq();
+    const { c } = await connectReady(url(), owner.accessToken);
+    const hostile = { length: { toString: '' } };
+    c.ws.send(JSON.stringify({ type: 'ping', id: hostile, timestamp: new Date().toISOString(), payload: {} }));
+    c.ws.send(JSON.stringify({ type: 'chat_message', id: 'h1', timestamp: new Date().toISOString(), payload: { content: hostile } }));
+    const errors = [await waitFrame(c, (f) => f.type === 'error'), await waitFrame(c, (f) => f.type === 'error' && f.refId === 'h1')];
+    expect(errors.map((f) => f.payload.code)).toEqual([ERROR.BAD_REQUEST, ERROR.BAD_REQUEST]);
+    const probe = c.send('ping', {});
+    await waitFrame(c, (f) => f.type === 'pong' && f.refId === probe);
+    expect(await lastSeq()).toBe(stored);
+    c.close();
+    await c.closed;
+  });
 });
