@@ -29,7 +29,7 @@ const P = QUICK
 P.room = { senders: 20, subscribers: 200, ratePerSender: Number(process.env.BENCH_ROOM_RATE || 5) };
 // each socket needs one fd in the loader and one in the server
 if (P.memSockets > FD_HARD - 500) P.memSockets = Math.max(1000, Math.floor((FD_HARD - 500) / 1000) * 1000);
-const ORDER = (process.env.BENCH_SERVERS || 'baseline,socketio,portcullis').split(',');
+const ORDER = (process.env.BENCH_SERVERS || `baseline,socketio,portcullis${process.env.BENCH_BEFORE_ROOT ? ',before' : ''}`).split(',');
 // BENCH_ONLY=room,fan,...: only those scenarios (connect, rate, mem, fan, room, verify, reauth, paired); prints, leaves docs/benchmarks.md alone.
 const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : null;
 const wanted = (name) => !ONLY || ONLY.has(name.replace(/(_.*|\d+)$/, ''));

@@ -3,6 +3,7 @@ import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, EntityManager, MoreThan, Repository } from 'typeorm';
 import { DatabaseMetrics } from '../database/database.metrics';
 import { GroupCommitter } from '../database/group-commit';
+import { SqliteStatements } from '../database/sqlite-statements';
 import { inTransaction, isUniqueViolation, nativeSql } from '../database/transactions';
 import { Message } from './conversation.entity';
 
@@ -19,16 +20,31 @@ export type AppendResult =
   | { kind: 'missing' }
   | { kind: 'forbidden' };
 
+type Rows = Array<Record<string, unknown>>;
+/** Runs one of this file's statements (written with `?` placeholders) in the current transaction. */
+type Run = (sql: string, params: unknown[]) => Promise<Rows>;
+
+/** One SELECT answers existence, membership and the idempotency check. */
+const CHECK = `SELECT c.id AS id,
+    (SELECT COUNT(*) FROM conversation_members WHERE conversation_id = c.id AND user_id = ?) AS member,
+    (SELECT id FROM messages WHERE conversation_id = c.id AND author_id = ? AND client_msg_id = ?) AS dup
+  FROM conversations c WHERE c.id = ?`;
+const NEXT_SEQ = 'UPDATE conversations SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq';
+const INSERT = 'INSERT INTO messages (id, conversation_id, seq, author_id, client_msg_id, content, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)';
+
 /** Chat messages: the only place that queries them, and the one place a `seq` is handed out. */
 @Injectable()
 export class MessagesRepository {
   private readonly writer: GroupCommitter<AppendInput, AppendResult>;
+  /** SQLite: the per-message statements, prepared once (see SqliteStatements). */
+  private readonly sqlite?: SqliteStatements;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     @InjectRepository(Message) private readonly messages: Repository<Message>,
     metrics: DatabaseMetrics,
   ) {
+    if (db.options.type === 'sqlite') this.sqlite = new SqliteStatements(db, (sql, ok, seconds) => metrics.statement(sql, ok, seconds));
     this.writer = new GroupCommitter(db, {
       step: (m, input) => this.appendIn(m, input), alone: (input) => this.appendAlone(input),
       onCommit: (items, seconds) => metrics.chatCommit(items, seconds),
@@ -72,47 +88,38 @@ export class MessagesRepository {
   /**
    * Hand-written SQL: this runs once per chat message, and each statement is a
    * round trip to the driver (on SQLite, a hop to its worker thread). Three:
-   * one SELECT answers existence, membership and the idempotency check; the
-   * seq bump; the insert.
+   * the check, the seq bump, the insert.
+   *
+   * The seq bump is UPDATE ... RETURNING on both databases. Its write lock
+   * (PostgreSQL: the row's; SQLite: the database's) is held to commit, so
+   * concurrent posters, from any instance or process, queue behind it and each
+   * reads back its own increment: a seq is never handed out twice.
    */
   private async appendIn(m: EntityManager, input: AppendInput): Promise<AppendResult> {
     const { conversationId, authorId, clientMsgId, content } = input;
-    const [check] = await m.query(nativeSql(m, `SELECT c.last_seq AS last_seq,
-        (SELECT COUNT(*) FROM conversation_members WHERE conversation_id = c.id AND user_id = ?) AS member,
-        (SELECT id FROM messages WHERE conversation_id = c.id AND author_id = ? AND client_msg_id = ?) AS dup
-      FROM conversations c WHERE c.id = ?`),
-      [authorId, authorId, clientMsgId, conversationId]);
+    const run = this.runner(m);
+    const [check] = await run(CHECK, [authorId, authorId, clientMsgId, conversationId]);
     if (!check) return { kind: 'missing' };
     if (!Number(check.member)) return { kind: 'forbidden' };
-    if (check.dup) return { kind: 'duplicate', message: (await m.findOneByOrFail(Message, { id: check.dup })) };
+    if (check.dup) return { kind: 'duplicate', message: (await m.findOneByOrFail(Message, { id: String(check.dup) })) };
 
-    const seq = await this.nextSeq(m, conversationId, Number(check.last_seq));
-    const message = m.create(Message, { conversationId, authorId, clientMsgId, content, seq, createdAt: new Date() });
-    const at = m.connection.options.type === 'postgres' ? message.createdAt : message.createdAt.toISOString().replace('T', ' ').replace('Z', '');
-    await m.query(nativeSql(m, 'INSERT INTO messages (id, conversation_id, seq, author_id, client_msg_id, content, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
-      [message.id, conversationId, message.seq, authorId, clientMsgId, content, at]);
+    const [bumped] = await run(NEXT_SEQ, [conversationId]);
+    const message = Object.assign(new Message(), { conversationId, authorId, clientMsgId, content, seq: Number(bumped.last_seq), createdAt: new Date() });
+    const at = this.sqlite ? message.createdAt.toISOString().replace('T', ' ').replace('Z', '') : message.createdAt;
+    await run(INSERT, [message.id, conversationId, message.seq, authorId, clientMsgId, content, at]);
     return { kind: 'stored', message };
   }
 
   /**
-   * Bumps the conversation's counter and answers the new seq.
-   *
-   * PostgreSQL: UPDATE ... RETURNING, whose row lock (held to commit) queues
-   * concurrent posters from every instance, each reading back its own
-   * increment. SQLite: the increment of what this transaction's SELECT read.
-   * Nothing in this process writes between the two (transactions run one at a
-   * time, see inTransaction), and a write by another process in between makes
-   * SQLite refuse this one (a WAL read snapshot cannot be upgraded once stale:
-   * SQLITE_BUSY), so a seq is never handed out twice. (Not RETURNING there:
-   * TypeORM's SQLite runner drops the rows of any statement starting "UPDATE ".)
+   * SQLite: prepared statements on the transaction's connection. PostgreSQL:
+   * through the transaction's runner (which answers an UPDATE as [rows, count]).
    */
-  private async nextSeq(m: EntityManager, conversationId: string, lastSeq: number): Promise<number> {
-    if (m.connection.options.type === 'postgres') {
-      const [rows] = await m.query('UPDATE conversations SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq', [conversationId]);
-      return Number(rows[0].last_seq);
-    }
-    await m.query('UPDATE conversations SET last_seq = last_seq + 1 WHERE id = ?', [conversationId]);
-    return lastSeq + 1;
+  private runner(m: EntityManager): Run {
+    if (this.sqlite) return (sql, params) => this.sqlite!.all(sql, params);
+    return async (sql, params) => {
+      const out = await m.query(nativeSql(m, sql), params);
+      return sql.startsWith('UPDATE') ? out[0] : out;
+    };
   }
 
   findByClientId(conversationId: string, authorId: string, clientMsgId: string): Promise<Message | null> {

@@ -14,7 +14,8 @@ export function operationOf(sql: string): string {
 
 /**
  * Database latency: every statement the app runs (TypeORM's query runners are
- * wrapped, so repositories need no change) and each chat group commit.
+ * wrapped, so repositories need no change; SqliteStatements reports its own)
+ * and each chat group commit.
  */
 @Injectable()
 export class DatabaseMetrics implements OnModuleInit {
@@ -36,6 +37,11 @@ export class DatabaseMetrics implements OnModuleInit {
     const driver = this.db.driver;
     const create = driver.createQueryRunner.bind(driver);
     driver.createQueryRunner = (mode) => this.instrument(create(mode));
+  }
+
+  /** One statement run outside TypeORM's runners (SqliteStatements). */
+  statement(sql: string, ok: boolean, seconds: number): void {
+    this.child(operationOf(sql), ok ? 'ok' : 'error').observe(seconds);
   }
 
   chatCommit(messages: number, seconds: number): void {
