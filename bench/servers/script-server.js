@@ -12,7 +12,9 @@ function makeAdapter({ key, label, script, driver }) {
     available() { return { ok: true }; },
     async start(ctx) {
       const probePort = await freePort();
-      const child = spawnPinned(1, ['--expose-gc', '-r', path.join(__dirname, 'probe.js'), path.join(__dirname, script)], {
+      // BENCH_SERVER_NODE_ARGS: the same extra node flags as the Portcullis server gets (profiling both sides of a ratio).
+      const extra = (process.env.BENCH_SERVER_NODE_ARGS || '').split(' ').filter(Boolean);
+      const child = spawnPinned(1, [...extra, '--expose-gc', '-r', path.join(__dirname, 'probe.js'), path.join(__dirname, script)], {
         env: { PORT: '0', BENCH_PROBE_PORT: String(probePort), JWT_SECRET: ctx.secret, JWT_ISSUER: ctx.issuer, JWT_AUDIENCE: ctx.audience, NODE_ENV: 'production' },
       });
       let stderr = '';
