@@ -7,7 +7,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { fmt, md } = require('./report');
 
-function benchmarksDoc({ QUICK, RUNS, P, ctx, R, t, reauth, elapsed, bgStart, bgEnd, speed, cpuModel, FD_HARD, HAS_TASKSET }) {
+function benchmarksDoc({ QUICK, RUNS, P, ctx, R, t, reauth, paired, elapsed, bgStart, bgEnd, speed, cpuModel, FD_HARD, HAS_TASKSET }) {
   const loaderRows = ['baseline', 'socketio', 'portcullis'].filter((k) => R[k] && !R[k].skipped).map((k) => [k,
     ...['connect_header', 'connect_frame', 'fan100', 'fan1000', 'room'].map((s) => (R[k][s] ? `${fmt.n(R[k][s].loaderShare * 100)}%` : '—'))]);
   const notes = Object.entries(R).flatMap(([k, v]) => (v.notes || []).map((n) => `- ${k}: ${n}`));
@@ -43,7 +43,13 @@ ${md(t.head, t.rows)}
 ${md(t.vhead, t.vrows)}
 
 "× base" is the figure divided by the baseline's. Status is for Portcullis against the issue's targets; "pending" means Portcullis was not measured.
+${paired ? `
+### Paired rounds
 
+The machine's speed drifts (the same server has measured 470 and 800 µs per connect minutes apart), and the ${RUNS} long runs per server above can land on different stretches of it. For the CPU ratios, read this table: Portcullis against each server in ${paired.rows[0] ? paired.rows[0][6] : '—'} short rounds, the two back to back in alternating order; the ratio is the median of the per-round ratios, with their range${paired.rows.some((r) => r[1] === 'before') ? '; "before" is the build in `BENCH_BEFORE_ROOT`' : ''}.
+
+${md(paired.head, paired.rows)}
+` : ''}
 ${reauth ? reauth.md : ''}
 ## Method
 
@@ -66,7 +72,7 @@ npm run bench        # ~10 min; BENCH_QUICK=1 for a ~2 min smoke run
 npm run bench:soak   # ~13 min, both cores: the soak section below (bench/soak/README.md)
 \`\`\`
 
-Options: \`BENCH_ONLY\` (e.g. \`room\` or \`fan,room\`: only those scenarios — connect, rate, mem, fan, room, verify, reauth — printed, this file left as it is), \`BENCH_ROOM_RATE\` (messages a second per room sender, default 5), \`BENCH_RUNS\` (default 3), \`BENCH_SERVERS\` (default \`baseline,socketio,portcullis\`; baseline must come first for the fixed-rate figure). \`BENCH_SERVER_NODE_ARGS\` adds node flags to the Portcullis server, e.g. \`--cpu-prof --cpu-prof-dir=/tmp/prof\` to profile a run.
+Options: \`BENCH_ONLY\` (e.g. \`room\` or \`fan,room\`: only those scenarios — connect, rate, mem, fan, room, verify, reauth, paired — printed, this file left as it is), \`BENCH_PAIRED_ROUNDS\` (default 10), \`BENCH_BEFORE_ROOT\` (another checkout, built: adds it to every scenario and to the paired rounds, for an A/B of two builds), \`BENCH_ROOM_RATE\` (messages a second per room sender, default 5), \`BENCH_RUNS\` (default 3), \`BENCH_SERVERS\` (default \`baseline,socketio,portcullis\`; baseline must come first for the fixed-rate figure). \`BENCH_SERVER_NODE_ARGS\` adds node flags to the Portcullis server, e.g. \`--cpu-prof --cpu-prof-dir=/tmp/prof\` to profile a run.
 `;
   return doc;
 }
