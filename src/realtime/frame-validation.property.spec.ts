@@ -1,7 +1,35 @@
+import { IsIn, IsISO8601, IsObject, IsOptional, IsString, Length, validateSync } from 'class-validator';
 import fc from 'fast-check';
 import { CLIENT_FRAME } from './frame-types';
 import { frameText, jsonValue, MARKER, nearFrame } from '../../test/helpers/frame-arbitraries';
-import { parseClientFrame, ParseResult } from './frame-validation';
+import { parseClientFrame, parseEnvelope, ParseResult } from './frame-validation';
+
+/** The envelope as a decorated DTO through class-validator: what parseEnvelope's direct checks must agree with. */
+class EnvelopeDto {
+  @IsIn(Object.values(CLIENT_FRAME)) type: string;
+  @IsString() @Length(1, 128) id: string;
+  @IsOptional() @IsISO8601() timestamp?: string;
+  @IsObject() payload: Record<string, unknown>;
+}
+
+function envelopeByDto(text: string): ParseResult<unknown> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return { ok: false, message: 'frame is not valid JSON' };
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { ok: false, message: 'frame must be a JSON object' };
+  const obj = raw as Record<string, unknown>;
+  const refId = typeof obj.id === 'string' && obj.id.length <= 128 ? obj.id : undefined;
+  if (obj.payload === undefined) obj.payload = {};
+  const dto = Object.assign(new EnvelopeDto(), { type: obj.type, id: obj.id, timestamp: obj.timestamp, payload: obj.payload });
+  const [err] = validateSync(dto, { forbidUnknownValues: false, dismissDefaultMessages: true });
+  if (!err) return { ok: true, frame: { type: obj.type, id: obj.id, timestamp: obj.timestamp, payload: obj.payload } };
+  const kinds = Object.keys(err.constraints ?? {});
+  const message = err.property === 'type' && kinds.includes('isIn') ? 'type: unknown frame type' : `${err.property}: invalid (${kinds.join(', ')})`;
+  return { ok: false, message, refId };
+}
 
 /**
  * Properties of the one parser every client frame goes through (issue 12):
@@ -20,6 +48,18 @@ function expectWellFormedRefusal(r: ParseResult<unknown>): void {
 }
 
 describe('parseClientFrame (properties)', () => {
+  it('checks the envelope exactly as class-validator does with the decorated DTO: same verdict, same message, same refId', () => {
+    const edgy = fc.record({
+      type: fc.oneof(fc.constantFrom(...Object.values(CLIENT_FRAME)), jsonValue),
+      id: fc.oneof(fc.string({ maxLength: 130 }), fc.constantFrom('', 'x'.repeat(128), 'x'.repeat(129), '😀'.repeat(100), '😀'.repeat(65)), jsonValue),
+      timestamp: fc.oneof(fc.constant(undefined), fc.constant(null), fc.date({ noInvalidDate: true }).map((d) => d.toISOString()), fc.constantFrom('2020-01-01', '2020-13-01', 'now'), jsonValue),
+      payload: fc.oneof(fc.constant(undefined), fc.constant(null), fc.constant([]), jsonValue),
+    }, { requiredKeys: [] }).map((f) => JSON.stringify(f));
+    fc.assert(fc.property(fc.oneof(frameText, nearFrame.map((f) => JSON.stringify(f)), edgy), (t) => {
+      expect(parseEnvelope(t)).toEqual(envelopeByDto(t));
+    }), { numRuns: 2000 });
+  });
+
   it('never throws, and every refusal is a plain message naming a field, never a value', () => {
     fc.assert(fc.property(frameText, (t) => expectWellFormedRefusal(parseClientFrame(t))), RUNS);
   });

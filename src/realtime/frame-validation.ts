@@ -1,13 +1,5 @@
-import { IsIn, IsInt, IsISO8601, IsObject, IsOptional, IsString, Length, Max, MaxLength, Min, MinLength, validateSync } from 'class-validator';
+import { IsInt, IsString, isIn, isISO8601, isObject, isString, Length, length, Max, MaxLength, Min, MinLength, validateSync } from 'class-validator';
 import { CLIENT_FRAME, ClientFrameType } from './frame-types';
-
-/** `{type, id, timestamp, payload}`: the envelope every client frame must have. */
-class EnvelopeDto {
-  @IsIn(Object.values(CLIENT_FRAME)) type: ClientFrameType;
-  @IsString() @Length(1, 128) id: string;
-  @IsOptional() @IsISO8601() timestamp?: string;
-  @IsObject() payload: Record<string, unknown>;
-}
 
 export class AuthPayload { @IsString() @MinLength(1) @MaxLength(8192) token: string }
 /** Length is checked by the conversations service in characters (code points), not UTF-16 units. */
@@ -45,9 +37,30 @@ export function parseEnvelope(text: string): ParseResult<Envelope> {
   const obj = raw as Record<string, unknown>;
   const refId = typeof obj.id === 'string' && obj.id.length <= 128 ? obj.id : undefined;
   if (obj.payload === undefined) obj.payload = {};
-  const envelopeError = firstError(assign(EnvelopeDto, obj));
-  if (envelopeError) return { ok: false, message: envelopeError, refId };
+  const error = envelopeError(obj);
+  if (error) return { ok: false, message: error, refId };
   return { ok: true, frame: { type: obj.type as ClientFrameType, id: obj.id as string, timestamp: obj.timestamp as string | undefined, payload: obj.payload as Record<string, unknown> } };
+}
+
+const FRAME_TYPES: readonly unknown[] = Object.values(CLIENT_FRAME);
+
+/**
+ * The envelope every client frame must have, `{type, id, timestamp?, payload}`:
+ * `type` one of CLIENT_FRAME, `id` a string of 1 to 128 characters,
+ * `timestamp` absent, null or ISO 8601, `payload` an object. The rules are
+ * class-validator's own (isIn, length, isISO8601, isObject), called directly
+ * and answered as its validator would, first failing field first: this runs
+ * for every frame, and the validator's per-call machinery cost more than the
+ * four checks. A property test holds it to the same verdicts and messages as
+ * the equivalent decorated DTO.
+ */
+function envelopeError(frame: Record<string, unknown>): string | undefined {
+  if (!isIn(frame.type, FRAME_TYPES as unknown[])) return 'type: unknown frame type';
+  if (!length(frame.id, 1, 128)) return `id: invalid (${isString(frame.id) ? 'isLength' : 'isLength, isString'})`;
+  const { timestamp } = frame;
+  if (timestamp !== undefined && timestamp !== null && !isISO8601(timestamp)) return 'timestamp: invalid (isIso8601)';
+  if (!isObject(frame.payload)) return 'payload: invalid (isObject)';
+  return undefined;
 }
 
 /** Validates a payload against its DTO class; the error names the field (`payload.content: invalid (...)`). */
