@@ -303,6 +303,21 @@ describe('/ws/conversations/:conversationId (e2e)', () => {
     expect(a.ws.readyState).toBe(a.ws.OPEN);
   });
 
+  it('answers a frame whose id, timestamp or payload breaks the envelope with BAD_REQUEST naming the field, stores nothing, and stays open', async () => {
+    const id = await newConversation();
+    const a = await ready(id, alice);
+    a.ws.send(JSON.stringify({ type: 'chat_message', id: 'x'.repeat(129), timestamp: new Date().toISOString(), payload: { content: 'long id' } }));
+    expect((await a.next('error')).payload).toMatchObject({ code: 'BAD_REQUEST', message: 'id: invalid (isLength)' });
+    a.ws.send(JSON.stringify({ type: 'chat_message', id: 'bad-ts', timestamp: 'yesterday', payload: { content: 'bad timestamp' } }));
+    const badTimestamp = await a.next('error');
+    expect(badTimestamp.payload).toMatchObject({ code: 'BAD_REQUEST', message: 'timestamp: invalid (isIso8601)', refId: 'bad-ts' });
+    a.ws.send(JSON.stringify({ type: 'chat_message', id: 'bad-payload', timestamp: new Date().toISOString(), payload: ['array'] }));
+    expect((await a.next('error')).payload).toMatchObject({ code: 'BAD_REQUEST', message: 'payload: invalid (isObject)', refId: 'bad-payload' });
+    await expectAlive(a);
+    expect(a.ws.readyState).toBe(a.ws.OPEN);
+    expect(await history(id)).toEqual([]);
+  });
+
   it('counts every kind of bad frame against one budget: a bad payload, an unknown type, a binary frame, bad JSON', async () => {
     const id = await newConversation();
     const a = await ready(id, alice);

@@ -54,7 +54,7 @@ const FRAME_TYPES: readonly unknown[] = Object.values(CLIENT_FRAME);
  * four checks. A property test holds it to the same verdicts and messages as
  * the equivalent decorated DTO.
  */
-function envelopeError(frame: Record<string, unknown>): string | undefined {
+export function envelopeError(frame: Record<string, unknown>): string | undefined {
   if (!isIn(frame.type, FRAME_TYPES as unknown[])) return 'type: unknown frame type';
   if (!length(frame.id, 1, 128)) return `id: invalid (${isString(frame.id) ? 'isLength' : 'isLength, isString'})`;
   const { timestamp } = frame;
