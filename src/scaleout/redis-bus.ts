@@ -30,7 +30,13 @@ export class RedisBus implements OnModuleInit, OnApplicationShutdown {
   private readonly beforeQuit: Array<() => Promise<void>> = [];
   private readonly connectionListeners: Array<(up: boolean) => void> = [];
   private up = false;
-  /** ioredis re-subscribes on reconnect only channels whose subscribe once succeeded: until then, each `ready` tries. */
+  /**
+   * The subscription of the current connection of `sub`, made on each `ready`
+   * and forgotten on each `close`. ioredis's own resubscribe is off: it sends
+   * SUBSCRIBE on reconnect without handling its answer, so a connection that
+   * closes before Redis answers (a flapping Redis, or shutdown meanwhile)
+   * rejects it unhandled, and an unhandled rejection ends the process.
+   */
   private subscribed?: Promise<unknown>;
   private downSince?: number;
   private closed = false;
@@ -43,7 +49,7 @@ export class RedisBus implements OnModuleInit, OnApplicationShutdown {
       retryStrategy: (times: number) => Math.min(times * 200, 2000),
     };
     this.pub = new Redis(config.redis.url!, options);
-    this.sub = new Redis(config.redis.url!, options);
+    this.sub = new Redis(config.redis.url!, { ...options, autoResubscribe: false });
     for (const [role, client] of [['publisher', this.pub], ['subscriber', this.sub]] as const) {
       client.on('error', (err: Error) => {
         this.metrics.errors.inc({ stage: 'connection' });
@@ -56,6 +62,7 @@ export class RedisBus implements OnModuleInit, OnApplicationShutdown {
     }
     this.sub.on('message', (_channel: string, text: string) => this.receive(text));
     this.sub.on('ready', () => void this.subscribe().catch(() => undefined));
+    this.sub.on('close', () => { this.subscribed = undefined; this.isSubscribed = false; });
   }
 
   get channel(): string {
@@ -103,11 +110,13 @@ export class RedisBus implements OnModuleInit, OnApplicationShutdown {
   private isSubscribed = false;
 
   private subscribe(): Promise<unknown> {
-    this.subscribed ??= this.sub.subscribe(this.channel).then(
-      () => { this.isSubscribed = true; this.noteConnection(); },
-      (err: Error) => { this.subscribed = undefined; throw err; },
+    if (this.subscribed) return this.subscribed;
+    const attempt: Promise<unknown> = this.sub.subscribe(this.channel).then(
+      () => { if (this.subscribed === attempt) { this.isSubscribed = true; this.noteConnection(); } },
+      (err: Error) => { if (this.subscribed === attempt) this.subscribed = undefined; throw err; },
     );
-    return this.subscribed;
+    this.subscribed = attempt;
+    return attempt;
   }
 
   /**
