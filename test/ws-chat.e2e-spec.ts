@@ -4,12 +4,16 @@ import { ConversationsService } from '../src/conversations/conversations.service
 import { createUser, TestUser } from './helpers/factories';
 import { startTestApp, TestApp } from './helpers/test-app';
 import { Frame, WsTestClient } from './helpers/ws-client';
-import { waitFrame as waitFor } from './helpers/ws-assertions';
+import { sleep, waitFrame as waitFor } from './helpers/ws-assertions';
 
 const auth = (u: TestUser) => ({ Authorization: `Bearer ${u.accessToken}` });
 
 const chatSeqs = (c: WsTestClient) => c.frames.filter((f) => f.type === 'chat_message').map((f) => f.payload.seq as number);
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+/** Polls a server-side fact the test cannot wait on as an event (at most 5 s). */
+const waitForCondition = async (ok: () => boolean) => {
+  for (const deadline = Date.now() + 5000; !ok(); await sleep(5)) if (Date.now() > deadline) throw new Error('condition not met within 5 s');
+};
 
 describe('/ws/conversations/:conversationId (e2e)', () => {
   let t: TestApp;
@@ -253,6 +257,37 @@ describe('/ws/conversations/:conversationId (e2e)', () => {
       expect(intruder.frames.map((f) => f.type)).toEqual(['ready', 'error']);
     } finally {
       spy.mockRestore();
+    }
+  });
+
+  it('a resume sent during a slow ownership check replays before a message stored meanwhile: seqs strictly increasing', async () => {
+    const id = await newConversation();
+    const a = await ready(id, alice);
+    for (let i = 1; i <= 5; i++) await post(a, `before ${i}`);
+    const conversations = t.app.get(ConversationsService);
+    const access = conversations.access.bind(conversations);
+    let release!: () => void;
+    const gate = new Promise<void>((r) => { release = r; });
+    const spy = jest.spyOn(conversations, 'access').mockImplementation(async (c, u) => {
+      if (u === bob.id) await gate;
+      return access(c, u);
+    });
+    const holds = jest.spyOn(t.app.get(ChatDeliveryService), 'holdForResume');
+    try {
+      const b = connect(id, bob);
+      await b.next('ready');
+      // Stored while bob's ownership check waits: held for his socket, not yet sent.
+      const during = await post(a, 'during the check');
+      b.send('resume', { afterSeq: 0 });
+      await waitForCondition(() => holds.mock.calls.length > 0);
+      release();
+      await waitFor(b, (f) => f.type === 'chat_message' && f.payload.messageId === during.payload.messageId);
+      expect(chatSeqs(b)).toEqual(range(1, 6));
+      expect(b.frames.some((f) => f.type === 'error')).toBe(false);
+    } finally {
+      release();
+      spy.mockRestore();
+      holds.mockRestore();
     }
   });
 

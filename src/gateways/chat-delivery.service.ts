@@ -23,7 +23,16 @@ const ORDER_SWEEP_MS = 60_000;
 const FANOUT_SLICE = 250;
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-interface ResumeState { buffer: MessageView[] }
+/**
+ * Live messages held back from a socket while it resumes: from the arrival of
+ * a `resume` frame (holdForResume) until every resume held for it has ended.
+ */
+interface ResumeState {
+  buffer: MessageView[];
+  holds: number;
+  /** The highest seq the replays have reached (their afterSeq when they sent nothing); unset if none ran. */
+  cursor?: number;
+}
 
 /**
  * Delivers stored chat messages to the sockets subscribed to a conversation.
@@ -134,10 +143,30 @@ export class ChatDeliveryService implements OnModuleDestroy {
     }
   }
 
+  /**
+   * A `resume` frame arrived: live messages for `conn` wait from now until the
+   * returned function has been called (once its handler has finished, or will
+   * not run), so the replay goes first even when they were stored while the
+   * frame waited for the handshake's checks or for its guards. What the
+   * socket held for the handshake's checks joins them.
+   */
+  holdForResume(conn: Connection): () => void {
+    let state = this.resuming.get(conn);
+    if (!state) this.resuming.set(conn, (state = { buffer: this.adoptHeld(conn), holds: 0 }));
+    const held = state;
+    held.holds++;
+    let ended = false;
+    return () => {
+      if (ended) return;
+      ended = true;
+      if (--held.holds === 0) this.endResume(conn, held);
+    };
+  }
+
   /** Replays what the socket missed, in order, then releases live messages that arrived meanwhile. */
   async resume(conn: Connection, afterSeq: number, page: (after: number, limit: number) => Promise<MessageView[]>): Promise<number> {
-    const state: ResumeState = { buffer: [] };
-    this.resuming.set(conn, state);
+    const end = this.holdForResume(conn);
+    const state = this.resuming.get(conn)!;
     let cursor = afterSeq;
     let replayed = 0;
     try {
@@ -150,12 +179,30 @@ export class ChatDeliveryService implements OnModuleDestroy {
         if (batch.length < RESUME_PAGE || !conn.isOpen) break;
       }
     } finally {
-      this.resuming.delete(conn);
       // Only what was really sent: an afterSeq ahead of the conversation must not mute live messages.
       if (replayed > 0) this.replayedThrough.set(conn, Math.max(cursor, this.replayedThrough.get(conn) ?? 0));
-      for (const m of state.buffer.sort((a, b) => a.seq - b.seq)) if (m.seq > cursor) this.send(conn, m);
+      state.cursor = Math.max(cursor, state.cursor ?? cursor);
+      end();
     }
     return replayed;
+  }
+
+  /** Sends what was held back, in order, past what the replays covered. */
+  private endResume(conn: Connection, state: ResumeState): void {
+    if (this.resuming.get(conn) === state) this.resuming.delete(conn);
+    const from = state.cursor ?? -Infinity;
+    for (const m of state.buffer.sort((a, b) => a.seq - b.seq)) if (m.seq > from) this.send(conn, m);
+  }
+
+  /** Chat frames the socket holds for the handshake's checks, as messages (anything else is held again). */
+  private adoptHeld(conn: Connection): MessageView[] {
+    const out: MessageView[] = [];
+    for (const data of conn.takeHeld()) {
+      const frame = JSON.parse(data.toString('utf8')) as { type: string; payload: MessageView };
+      if (frame.type === 'chat_message') out.push(frame.payload);
+      else conn.sendSerialized(data);
+    }
+    return out;
   }
 
   private send(conn: Connection, m: MessageView): void {

@@ -31,6 +31,11 @@ export class ConversationsGateway extends RealtimeGateway {
     if (!duplicate) this.delivery.publish(message);
   }
 
+  /** A `resume` holds live messages back from its arrival on, not only once its guards have passed: the replay goes first. */
+  override frameArrived(conn: Connection, type: string): (() => void) | undefined {
+    return type === CLIENT_FRAME.RESUME ? this.delivery.holdForResume(conn) : undefined;
+  }
+
   /** Replays what the client missed, in order, before live messages. */
   @SubscribeMessage(CLIENT_FRAME.RESUME)
   async resume(@ConnectedSocket() conn: Connection, @MessageBody('payload') body: ResumePayload): Promise<void> {

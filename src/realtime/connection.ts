@@ -142,6 +142,17 @@ export class Connection {
     this.heldBytes = 0;
   }
 
+  /**
+   * Hands over what waits for the ownership check and goes on holding: for a
+   * gateway that must put it in order with other frames (chat: behind a
+   * replay). Empty when nothing is held.
+   */
+  takeHeld(): Buffer[] {
+    const held = this.held ?? [];
+    if (this.held) { this.held = []; this.heldBytes = 0; }
+    return held;
+  }
+
   /** The ownership check passed: deliver what waited, in order. */
   release(): void {
     const held = this.held;

@@ -198,17 +198,21 @@ export class PortcullisWsAdapter extends WsAdapter {
     if (!conn.isOpen || this.draining) return;
     if (data.length > this.d.config.ws.maxPayloadBytes) return this.d.closer.close(conn, CLOSE.FRAME_TOO_LARGE);
     if (conn.firstFrame) return conn.firstFrame(data, isBinary);
-    void conn.run(() => this.dispatch(conn, endpoint, data, isBinary));
+    // Parsed on arrival, so the gateway hears of the frame before it queues (see RealtimeGateway.frameArrived).
+    const parsed = isBinary ? undefined : parseEnvelope(data.toString('utf8'));
+    const handled = parsed?.ok ? endpoint.gateway!.arrived?.(conn, parsed.frame.type) : undefined;
+    const done = conn.run(() => this.dispatch(conn, endpoint, data, parsed));
+    if (handled) void done.then(handled, handled);
   }
 
   /** Routes one frame to its @SubscribeMessage handler; what cannot be routed goes to `$invalid`, so the same guards, budget and filter see it. */
-  private async dispatch(conn: Connection, endpoint: WsEndpoint, data: Buffer, isBinary: boolean): Promise<void> {
+  private async dispatch(conn: Connection, endpoint: WsEndpoint, data: Buffer, parsed: ReturnType<typeof parseEnvelope> | undefined): Promise<void> {
     const handlers = conn.handlers;
     if (!conn.isOpen || !handlers) return;
+    const isBinary = !parsed;
     let pattern = BINARY_FRAME;
     let body: unknown = data;
-    if (!isBinary) {
-      const parsed = parseEnvelope(data.toString('utf8'));
+    if (parsed) {
       pattern = parsed.ok ? parsed.frame.type : INVALID_FRAME;
       body = parsed.ok ? parsed.frame : { id: parsed.refId, error: new InvalidInputError('frame', parsed.message) };
     }

@@ -26,6 +26,18 @@ export abstract class RealtimeGateway {
     return this.sessions.reauthenticate(conn, payload.token);
   }
 
+  /**
+   * Called by the adapter as each well-formed text frame arrives, before it
+   * waits in the socket's queue (behind the handshake's checks or earlier
+   * frames) and before its guards run. Returns what to call once the frame
+   * has been handled, whatever the outcome. For state that must hold from
+   * the moment the client sent the frame (chat: a `resume` holds live
+   * messages back, so its replay goes first). Must be cheap and synchronous.
+   */
+  frameArrived(_conn: Connection, _type: string): (() => void) | undefined {
+    return undefined;
+  }
+
   @SubscribeMessage(CLIENT_FRAME.PING)
   ping(): WsResponse<ServerFrames['pong']> {
     return { event: 'pong', data: {} };

@@ -3,6 +3,7 @@ import { GUARDS_METADATA } from '@nestjs/common/constants';
 import { ModulesContainer } from '@nestjs/core';
 import type { Module } from '@nestjs/core/injector/module';
 import { GATEWAY_OPTIONS, MESSAGE_MAPPING_METADATA, MESSAGE_METADATA } from '@nestjs/websockets/constants';
+import type { Connection } from '../connection';
 import { PIPELINED, RESOURCE_CHECK } from './ws-decorators';
 
 /** A gateway as the adapter needs it at connect time: its class guards, split at the first resource check. */
@@ -15,6 +16,8 @@ export interface ResolvedGateway {
   resourceGuards: CanActivate[];
   /** Frame types whose handlers are @Pipelined(). */
   pipelined: ReadonlySet<string>;
+  /** The gateway's `frameArrived` hook, bound (RealtimeGateway). */
+  arrived?: (conn: Connection, type: string) => (() => void) | undefined;
   /** What `getHandler()` returns to a guard at connect time. */
   handshakeHandler: (...args: unknown[]) => unknown;
   /** Whether the gateway implements `handleDisconnect` (Nest's disconnect hook is bound per socket only then). */
@@ -78,12 +81,13 @@ export function resolveGateway(modules: ModulesContainer, path: string): Resolve
   const guards = ((Reflect.getMetadata(GUARDS_METADATA, metatype) ?? []) as Array<Type<CanActivate> | CanActivate>).map((g) => guardInstance(module, g));
   const firstResource = guards.findIndex((g) => Reflect.getMetadata(RESOURCE_CHECK, g.constructor) === true);
   const split = firstResource < 0 ? guards.length : firstResource;
-  const hooks = instance as { handleConnection?: (...a: unknown[]) => unknown; handleDisconnect?: unknown };
+  const hooks = instance as { handleConnection?: (...a: unknown[]) => unknown; handleDisconnect?: unknown; frameArrived?: ResolvedGateway['arrived'] };
   const handleConnection = hooks.handleConnection;
   return {
     instance, metatype,
     identityGuards: guards.slice(0, split), resourceGuards: guards.slice(split),
     pipelined: pipelinedPatterns(metatype),
+    arrived: typeof hooks.frameArrived === 'function' ? hooks.frameArrived.bind(instance) as ResolvedGateway['arrived'] : undefined,
     handshakeHandler: handleConnection ?? function handshake() { return undefined; },
     handlesDisconnect: typeof hooks.handleDisconnect === 'function',
   };
