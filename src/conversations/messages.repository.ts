@@ -1,10 +1,10 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, EntityManager, MoreThan, Repository } from 'typeorm';
 import { DatabaseMetrics } from '../database/database.metrics';
 import { GroupCommitter } from '../database/group-commit';
 import { SqliteStatements } from '../database/sqlite-statements';
-import { inTransaction, isUniqueViolation, nativeSql } from '../database/transactions';
+import { inTransaction, isUniqueViolation, nativeSql, serialized } from '../database/transactions';
 import { Message } from './conversation.entity';
 
 export interface AppendInput {
@@ -31,10 +31,23 @@ const CHECK = `SELECT c.id AS id,
   FROM conversations c WHERE c.id = ?`;
 const NEXT_SEQ = 'UPDATE conversations SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq';
 const INSERT = 'INSERT INTO messages (id, conversation_id, seq, author_id, client_msg_id, content, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)';
+/**
+ * SQLite: the whole append in one statement. It stores the message under
+ * `last_seq + 1` only if the conversation exists, the author is a member and
+ * the client id is unused; the trigger of migration ChatSeqTrigger moves
+ * `last_seq` up within the same statement. No row back: CHECK tells why.
+ */
+const APPEND = `INSERT INTO messages (id, conversation_id, seq, author_id, client_msg_id, content, created_at)
+  SELECT ?, c.id, c.last_seq + 1, ?, ?, ?, ? FROM conversations c
+  WHERE c.id = ?
+    AND EXISTS (SELECT 1 FROM conversation_members WHERE conversation_id = c.id AND user_id = ?)
+    AND NOT EXISTS (SELECT 1 FROM messages WHERE conversation_id = c.id AND author_id = ? AND client_msg_id = ?)
+  RETURNING seq`;
+const SEQ_TRIGGER = 'trg_messages_last_seq';
 
 /** Chat messages: the only place that queries them, and the one place a `seq` is handed out. */
 @Injectable()
-export class MessagesRepository {
+export class MessagesRepository implements OnModuleInit {
   private readonly writer: GroupCommitter<AppendInput, AppendResult>;
   /** SQLite: the per-message statements, prepared once (see SqliteStatements). */
   private readonly sqlite?: SqliteStatements;
@@ -46,16 +59,27 @@ export class MessagesRepository {
   ) {
     if (db.options.type === 'sqlite') this.sqlite = new SqliteStatements(db, (sql, ok, seconds) => metrics.statement(sql, ok, seconds));
     this.writer = new GroupCommitter(db, {
-      step: (m, input) => this.appendIn(m, input), alone: (input) => this.appendAlone(input),
+      step: (m, input) => (this.sqlite ? this.appendSqlite(input) : this.appendIn(m, input)),
+      alone: (input) => this.appendAlone(input),
       onCommit: (items, seconds) => metrics.chatCommit(items, seconds),
     });
   }
 
+  /** SQLite: without the seq trigger, stored messages would not move `last_seq` and seqs would repeat; refuse to start instead. */
+  async onModuleInit(): Promise<void> {
+    if (!this.sqlite) return;
+    const found = await this.db.query(`SELECT name FROM sqlite_master WHERE type = 'trigger' AND name = ?`, [SEQ_TRIGGER]);
+    if (!found.length) {
+      throw new Error(`SQLite: trigger ${SEQ_TRIGGER} is missing (migration ChatSeqTrigger1796400000000 creates it; a migration that rebuilds the messages table must create it again)`);
+    }
+  }
+
   /**
-   * Stores a message under the next `seq`, in one transaction: membership, the
+   * Stores a message under the next `seq` atomically: membership, the
    * idempotency check, the seq bump and the insert all commit together, so a
-   * seq is never spent on a message that was not stored and there are no gaps.
-   * Resolves only after the commit.
+   * seq is never spent on a message that was not stored and there are no gaps
+   * (PostgreSQL: one transaction; SQLite: one statement, committed by itself
+   * or with its batch). Resolves only after the commit.
    *
    * Checks run before any write, so a refusal or a duplicate never rolls back
    * (on SQLite a rollback is best avoided; see inTransaction). The one write-time
@@ -75,6 +99,8 @@ export class MessagesRepository {
   }
 
   private async appendAlone(input: AppendInput): Promise<AppendResult> {
+    // SQLite: one statement, atomic by itself: no BEGIN and COMMIT around it.
+    if (this.sqlite) return serialized(this.db, () => this.appendSqlite(input));
     try {
       return await inTransaction(this.db, (m) => this.appendIn(m, input));
     } catch (err) {
@@ -86,40 +112,45 @@ export class MessagesRepository {
   }
 
   /**
-   * Hand-written SQL: this runs once per chat message, and each statement is a
-   * round trip to the driver (on SQLite, a hop to its worker thread). Three:
-   * the check, the seq bump, the insert.
+   * PostgreSQL. Hand-written SQL: this runs once per chat message, and each
+   * statement is a round trip to the server. Three: the check, the seq bump,
+   * the insert.
    *
-   * The seq bump is UPDATE ... RETURNING on both databases. Its write lock
-   * (PostgreSQL: the row's; SQLite: the database's) is held to commit, so
-   * concurrent posters, from any instance or process, queue behind it and each
-   * reads back its own increment: a seq is never handed out twice.
+   * The seq bump is UPDATE ... RETURNING. Its row lock is held to commit, so
+   * concurrent posters, from any instance, queue behind it and each reads
+   * back its own increment: a seq is never handed out twice.
    */
   private async appendIn(m: EntityManager, input: AppendInput): Promise<AppendResult> {
     const { conversationId, authorId, clientMsgId, content } = input;
-    const run = this.runner(m);
+    const run: Run = (sql, params) => m.query(nativeSql(m, sql), params);
     const [check] = await run(CHECK, [authorId, authorId, clientMsgId, conversationId]);
     if (!check) return { kind: 'missing' };
     if (!Number(check.member)) return { kind: 'forbidden' };
     if (check.dup) return { kind: 'duplicate', message: (await m.findOneByOrFail(Message, { id: String(check.dup) })) };
 
-    const [bumped] = await run(NEXT_SEQ, [conversationId]);
+    // PostgreSQL answers an UPDATE through TypeORM as [rows, count].
+    const [[bumped]] = (await run(NEXT_SEQ, [conversationId])) as unknown as [Rows, number];
     const message = Object.assign(new Message(), { conversationId, authorId, clientMsgId, content, seq: Number(bumped.last_seq), createdAt: new Date() });
-    const at = this.sqlite ? message.createdAt.toISOString().replace('T', ' ').replace('Z', '') : message.createdAt;
-    await run(INSERT, [message.id, conversationId, message.seq, authorId, clientMsgId, content, at]);
+    await run(INSERT, [message.id, conversationId, message.seq, authorId, clientMsgId, content, message.createdAt]);
     return { kind: 'stored', message };
   }
 
   /**
-   * SQLite: prepared statements on the transaction's connection. PostgreSQL:
-   * through the transaction's runner (which answers an UPDATE as [rows, count]).
+   * SQLite: APPEND, a single prepared statement (one hop to the driver's
+   * thread instead of three). Its checks and its write see the same state:
+   * everything on the one connection runs in the order queued.
    */
-  private runner(m: EntityManager): Run {
-    if (this.sqlite) return (sql, params) => this.sqlite!.all(sql, params);
-    return async (sql, params) => {
-      const out = await m.query(nativeSql(m, sql), params);
-      return sql.startsWith('UPDATE') ? out[0] : out;
-    };
+  private async appendSqlite(input: AppendInput): Promise<AppendResult> {
+    const { conversationId, authorId, clientMsgId, content } = input;
+    const message = Object.assign(new Message(), { conversationId, authorId, clientMsgId, content, createdAt: new Date() });
+    const at = message.createdAt.toISOString().replace('T', ' ').replace('Z', '');
+    const [row] = await this.sqlite!.all(APPEND, [message.id, authorId, clientMsgId, content, at, conversationId, authorId, authorId, clientMsgId]);
+    if (row) return { kind: 'stored', message: Object.assign(message, { seq: Number(row.seq) }) };
+    const [check] = await this.sqlite!.all(CHECK, [authorId, authorId, clientMsgId, conversationId]);
+    if (!check) return { kind: 'missing' };
+    if (!Number(check.member)) return { kind: 'forbidden' };
+    if (check.dup) return { kind: 'duplicate', message: await this.messages.findOneByOrFail({ id: String(check.dup) }) };
+    throw new Error('chat append stored nothing, yet the conversation, the membership and the client id all check out');
   }
 
   findByClientId(conversationId: string, authorId: string, clientMsgId: string): Promise<Message | null> {

@@ -17,8 +17,22 @@ const queues = new WeakMap<DataSource, Promise<unknown>>();
 
 export function inTransaction<T>(db: DataSource, work: (manager: EntityManager) => Promise<T>): Promise<T> {
   if (db.options.type !== 'sqlite') return db.transaction(work);
+  return queued(db, () => db.transaction(work));
+}
+
+/**
+ * SQLite: runs `work` in the same queue as the transactions above, but
+ * outside any transaction, so each statement commits by itself. Only for
+ * work whose one write is a single statement (atomic on its own): it saves a
+ * BEGIN and a COMMIT, each a hop to the driver's thread. Elsewhere: at once.
+ */
+export function serialized<T>(db: DataSource, work: () => Promise<T>): Promise<T> {
+  return db.options.type === 'sqlite' ? queued(db, work) : work();
+}
+
+function queued<T>(db: DataSource, task: () => Promise<T>): Promise<T> {
   const previous = queues.get(db) ?? Promise.resolve();
-  const run = previous.then(() => db.transaction(work));
+  const run = previous.then(task);
   // The queue must survive a failed transaction; the caller still sees the failure through `run`.
   queues.set(db, run.catch(() => undefined));
   return run;
