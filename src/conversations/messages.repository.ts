@@ -20,6 +20,8 @@ export type AppendResult =
   | { kind: 'missing' }
   | { kind: 'forbidden' };
 
+/** What the writer answers: on SQLite a refusal is told apart (CHECK) only after the batch, outside the write lane. */
+type WriteResult = AppendResult | { kind: 'refused' };
 type Rows = Array<Record<string, unknown>>;
 /** Runs one of this file's statements (written with `?` placeholders) in the current transaction. */
 type Run = (sql: string, params: unknown[]) => Promise<Rows>;
@@ -32,23 +34,32 @@ const CHECK = `SELECT c.id AS id,
 const NEXT_SEQ = 'UPDATE conversations SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq';
 const INSERT = 'INSERT INTO messages (id, conversation_id, seq, author_id, client_msg_id, content, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)';
 /**
- * SQLite: the whole append in one statement. It stores the message under
- * `last_seq + 1` only if the conversation exists, the author is a member and
- * the client id is unused; the trigger of migration ChatSeqTrigger moves
- * `last_seq` up within the same statement. No row back: CHECK tells why.
+ * SQLite: a whole batch of appends in one statement (`n` rows). Each row is
+ * stored under its conversation's `last_seq` plus its rank among the batch's
+ * accepted rows of that conversation, in submission order, only if the
+ * conversation exists, the author is a member and the client id is unused;
+ * the trigger of migration ChatSeqTrigger moves `last_seq` up within the same
+ * statement. The ranking is materialised before the first insert, so it reads
+ * `last_seq` as it was. A row not returned was refused: CHECK tells why. The
+ * same client id twice in one batch fails the statement (unique violation)
+ * and nothing of it is stored; each is then tried alone.
  */
-const APPEND = `INSERT INTO messages (id, conversation_id, seq, author_id, client_msg_id, content, created_at)
-  SELECT ?, c.id, c.last_seq + 1, ?, ?, ?, ? FROM conversations c
-  WHERE c.id = ?
-    AND EXISTS (SELECT 1 FROM conversation_members WHERE conversation_id = c.id AND user_id = ?)
-    AND NOT EXISTS (SELECT 1 FROM messages WHERE conversation_id = c.id AND author_id = ? AND client_msg_id = ?)
-  RETURNING seq`;
+const appendSql = (n: number) => `WITH v(ord, id, conversation_id, author_id, client_msg_id, content, created_at) AS (
+    VALUES ${Array.from({ length: n }, () => '(?, ?, ?, ?, ?, ?, ?)').join(', ')}),
+  accepted AS MATERIALIZED (
+    SELECT v.*, c.last_seq + ROW_NUMBER() OVER (PARTITION BY v.conversation_id ORDER BY v.ord) AS seq
+    FROM v JOIN conversations c ON c.id = v.conversation_id
+    WHERE EXISTS (SELECT 1 FROM conversation_members m WHERE m.conversation_id = v.conversation_id AND m.user_id = v.author_id)
+      AND NOT EXISTS (SELECT 1 FROM messages x WHERE x.conversation_id = v.conversation_id AND x.author_id = v.author_id AND x.client_msg_id = v.client_msg_id))
+  INSERT INTO messages (id, conversation_id, seq, author_id, client_msg_id, content, created_at)
+  SELECT id, conversation_id, seq, author_id, client_msg_id, content, created_at FROM accepted ORDER BY ord
+  RETURNING id, seq`;
 const SEQ_TRIGGER = 'trg_messages_last_seq';
 
 /** Chat messages: the only place that queries them, and the one place a `seq` is handed out. */
 @Injectable()
 export class MessagesRepository implements OnModuleInit {
-  private readonly writer: GroupCommitter<AppendInput, AppendResult>;
+  private readonly writer: GroupCommitter<AppendInput, WriteResult>;
   /** SQLite: the per-message statements, prepared once (see SqliteStatements). */
   private readonly sqlite?: SqliteStatements;
 
@@ -59,7 +70,10 @@ export class MessagesRepository implements OnModuleInit {
   ) {
     if (db.options.type === 'sqlite') this.sqlite = new SqliteStatements(db, (sql, ok, seconds) => metrics.statement(sql, ok, seconds));
     this.writer = new GroupCommitter(db, {
-      step: (m, input) => (this.sqlite ? this.appendSqlite(input) : this.appendIn(m, input)),
+      // SQLite: a batch is one statement, committed by itself; PostgreSQL: a transaction of appends.
+      ...(this.sqlite
+        ? { together: (inputs: AppendInput[]) => serialized(db, () => this.appendSqlite(inputs)) }
+        : { step: (m: EntityManager, input: AppendInput) => this.appendIn(m, input) }),
       alone: (input) => this.appendAlone(input),
       onCommit: (items, seconds) => metrics.chatCommit(items, seconds),
     });
@@ -94,13 +108,14 @@ export class MessagesRepository implements OnModuleInit {
    * conversations' writes go on in parallel. Calls made in order get their seq
    * in that order: the queueing is synchronous.
    */
-  append(input: AppendInput): Promise<AppendResult> {
-    return this.writer.submit(this.db.options.type === 'postgres' ? input.conversationId : '', input);
+  async append(input: AppendInput): Promise<AppendResult> {
+    const result = await this.writer.submit(this.db.options.type === 'postgres' ? input.conversationId : '', input);
+    return result.kind === 'refused' ? this.refusal(input) : result;
   }
 
-  private async appendAlone(input: AppendInput): Promise<AppendResult> {
+  private async appendAlone(input: AppendInput): Promise<WriteResult> {
     // SQLite: one statement, atomic by itself: no BEGIN and COMMIT around it.
-    if (this.sqlite) return serialized(this.db, () => this.appendSqlite(input));
+    if (this.sqlite) return serialized(this.db, async () => (await this.appendSqlite([input]))[0]);
     try {
       return await inTransaction(this.db, (m) => this.appendIn(m, input));
     } catch (err) {
@@ -136,16 +151,26 @@ export class MessagesRepository implements OnModuleInit {
   }
 
   /**
-   * SQLite: APPEND, a single prepared statement (one hop to the driver's
-   * thread instead of three). Its checks and its write see the same state:
-   * everything on the one connection runs in the order queued.
+   * SQLite: the batch in one prepared statement (one hop to the driver's
+   * thread and one commit for all of it, where a transaction of three
+   * statements per message took 3n + 2). Its checks and its writes see the
+   * same state: everything on the one connection runs in the order queued.
    */
-  private async appendSqlite(input: AppendInput): Promise<AppendResult> {
-    const { conversationId, authorId, clientMsgId, content } = input;
-    const message = Object.assign(new Message(), { conversationId, authorId, clientMsgId, content, createdAt: new Date() });
-    const at = message.createdAt.toISOString().replace('T', ' ').replace('Z', '');
-    const [row] = await this.sqlite!.all(APPEND, [message.id, authorId, clientMsgId, content, at, conversationId, authorId, authorId, clientMsgId]);
-    if (row) return { kind: 'stored', message: Object.assign(message, { seq: Number(row.seq) }) };
+  private async appendSqlite(inputs: AppendInput[]): Promise<WriteResult[]> {
+    const createdAt = new Date();
+    const at = createdAt.toISOString().replace('T', ' ').replace('Z', '');
+    const messages = inputs.map((i) => Object.assign(new Message(), { ...i, createdAt }));
+    const params = messages.flatMap((m, ord) => [ord, m.id, m.conversationId, m.authorId, m.clientMsgId, m.content, at]);
+    const rows = await this.sqlite!.all(appendSql(messages.length), params);
+    const seqs = new Map(rows.map((r) => [String(r.id), Number(r.seq)]));
+    return messages.map((m): WriteResult => {
+      const seq = seqs.get(m.id);
+      return seq === undefined ? { kind: 'refused' } : { kind: 'stored', message: Object.assign(m, { seq }) };
+    });
+  }
+
+  /** SQLite: why a message was not stored (after its batch: a failure here never makes the batch run again). */
+  private async refusal({ conversationId, authorId, clientMsgId }: AppendInput): Promise<AppendResult> {
     const [check] = await this.sqlite!.all(CHECK, [authorId, authorId, clientMsgId, conversationId]);
     if (!check) return { kind: 'missing' };
     if (!Number(check.member)) return { kind: 'forbidden' };

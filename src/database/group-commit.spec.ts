@@ -78,4 +78,28 @@ describe('GroupCommitter on SQLite', () => {
     await Promise.all(['m1', 'm2', 'm3', 'm4'].map((v) => observed.submit('', v)));
     expect(commits).toEqual([1, 3]);
   });
+
+  it('with `together`, hands each batch over at once, and when it fails tries each item alone', async () => {
+    const batches: string[][] = [];
+    const oneStatement = new GroupCommitter<string, number>(db, {
+      maxBatch: 3,
+      together: async (items) => {
+        batches.push(items);
+        if (items.some((v) => v.startsWith('bad'))) throw new Error('batch refused');
+        await db.query(`INSERT INTO t (v) VALUES ${items.map(() => '(?)').join(', ')}`, items);
+        return Promise.all(items.map(async (v) => (await db.query('SELECT k FROM t WHERE v = ?', [v]))[0].k as number));
+      },
+      alone: (v) => inTransaction(db, (m) => insert(m, v)),
+    });
+    const outcomes = await Promise.allSettled(['g1', 'g2', 'g3', 'g4', 'bad-g5', 'g6'].map((v) => oneStatement.submit('', v)));
+    expect(batches).toEqual([['g2', 'g3', 'g4'], ['bad-g5', 'g6']]);
+    // Transactions only for the items alone (g1, then bad-g5 and g6 after their batch failed), none for a batch.
+    expect(transactions).toHaveLength(3);
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+    expect(await stored()).toEqual(['g1', 'g2', 'g3', 'g4', 'g6']);
+  });
+
+  it('needs step or together', () => {
+    expect(() => new GroupCommitter<string, number>(db, { alone: async () => 0 })).toThrow('step or together');
+  });
 });

@@ -9,7 +9,13 @@ interface Pending<I, R> {
 
 export interface GroupCommitOptions<I, R> {
   /** Does one item's work inside a transaction shared with the rest of its batch. */
-  step: (manager: EntityManager, item: I) => Promise<R>;
+  step?: (manager: EntityManager, item: I) => Promise<R>;
+  /**
+   * Does a whole batch at once, atomically (all or nothing), answering per item
+   * in order: instead of `step`s in a transaction, for a store that can write
+   * the batch in one statement.
+   */
+  together?: (items: I[]) => Promise<R[]>;
   /** Does one item in a transaction of its own: a lone item, or each item again after its batch failed. */
   alone: (item: I) => Promise<R>;
   maxBatch?: number;
@@ -33,6 +39,7 @@ export class GroupCommitter<I, R> {
 
   constructor(private readonly db: DataSource, private readonly options: GroupCommitOptions<I, R>) {
     this.maxBatch = options.maxBatch ?? 64;
+    if (!options.step && !options.together) throw new Error('GroupCommitter needs step or together');
   }
 
   /** Queues `item` on `lane`. Synchronous up to the queueing, so calls made in order are written in order. */
@@ -69,12 +76,14 @@ export class GroupCommitter<I, R> {
     this.options.onCommit?.(items, Number(process.hrtime.bigint() - started) / 1e9);
   }
 
-  /** The whole batch in one transaction; undefined when it failed (and so rolled back as a whole). */
+  /** The whole batch at once (`together`, or `step`s in one transaction); undefined when it failed (and so rolled back as a whole). */
   private async together(batch: Array<Pending<I, R>>): Promise<R[] | undefined> {
+    const { step, together } = this.options;
     try {
+      if (together) return await together(batch.map((p) => p.item));
       return await inTransaction(this.db, async (m) => {
         const out: R[] = [];
-        for (const p of batch) out.push(await this.options.step(m, p.item));
+        for (const p of batch) out.push(await step!(m, p.item));
         return out;
       });
     } catch {
