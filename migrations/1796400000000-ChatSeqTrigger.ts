@@ -1,9 +1,9 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * SQLite: storing a chat message is one statement (MessagesRepository's
- * APPEND, an INSERT ... SELECT that takes `conversations.last_seq + 1`), and
- * this trigger moves `last_seq` up to the stored seq in that same statement,
+ * SQLite: storing a batch of chat messages is one statement (MessagesRepository's
+ * appendSql, an INSERT ... SELECT that takes `conversations.last_seq + n`), and
+ * this trigger moves `last_seq` up to each stored seq in that same statement,
  * so the seq bump and the insert are atomic even in autocommit. Messages
  * inserted any other way (the PostgreSQL path bumps first and inserts the seq
  * it got) find `last_seq` already there, and the trigger changes nothing.

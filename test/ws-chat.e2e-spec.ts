@@ -93,6 +93,26 @@ describe('/ws/conversations/:conversationId (e2e)', () => {
     expect(b.frames.filter((f) => f.type === 'chat_message' && f.payload.messageId === first.payload.messageId)).toHaveLength(1);
   });
 
+  it('stores a frame id sent twice back to back, among others in flight, once: both acks carry its messageId, seqs have no gap', async () => {
+    const id = await newConversation();
+    const a = await ready(id, alice);
+    const b = await ready(id, bob);
+    const twice = randomUUID();
+    // Sent without waiting: the repeat usually shares a group commit with the first (the batch's statement then fails
+    // on the unique client id and each message is tried alone); either way the outcome must be this one.
+    const ids = ['x0', 'x1', twice, twice, 'x4', 'x5'].map((k, i) => a.send('chat_message', { content: `m${i}` }, k.startsWith('x') ? randomUUID() : k));
+    const acks = await Promise.all([0, 1, 2, 4, 5].map((i) => waitFor(a, (f) => f.type === 'ack' && f.refId === ids[i])));
+    await waitFor(a, (f) => f.type === 'ack' && f.refId === twice && f !== acks[2]);
+    const twiceAcks = a.frames.filter((f) => f.type === 'ack' && f.refId === twice);
+    expect(twiceAcks).toHaveLength(2);
+    expect(twiceAcks[1].payload).toEqual(twiceAcks[0].payload);
+    const marker = await post(a, 'after');
+    await waitFor(b, (f) => f.type === 'chat_message' && f.payload.messageId === marker.payload.messageId);
+    expect(chatSeqs(b)).toEqual(range(1, 6));
+    expect((await history(id)).map((m) => m.content)).toEqual(['m0', 'm1', 'm2', 'm4', 'm5', 'after']);
+    expect(b.frames.some((f) => f.type === 'error')).toBe(false);
+  });
+
   it('hands out strictly increasing seq over 20 messages, and delivers them in that order', async () => {
     const id = await newConversation();
     const a = await ready(id, alice);

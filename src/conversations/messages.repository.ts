@@ -33,6 +33,8 @@ const CHECK = `SELECT c.id AS id,
   FROM conversations c WHERE c.id = ?`;
 const NEXT_SEQ = 'UPDATE conversations SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq';
 const INSERT = 'INSERT INTO messages (id, conversation_id, seq, author_id, client_msg_id, content, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)';
+/** The statement's text by batch size, built once each (it is the prepared statement's key). */
+const APPEND_SQL: string[] = [];
 /**
  * SQLite: a whole batch of appends in one statement (`n` rows). Each row is
  * stored under its conversation's `last_seq` plus its rank among the batch's
@@ -44,7 +46,7 @@ const INSERT = 'INSERT INTO messages (id, conversation_id, seq, author_id, clien
  * same client id twice in one batch fails the statement (unique violation)
  * and nothing of it is stored; each is then tried alone.
  */
-const appendSql = (n: number) => `WITH v(ord, id, conversation_id, author_id, client_msg_id, content, created_at) AS (
+const appendSql = (n: number): string => (APPEND_SQL[n] ??= `WITH v(ord, id, conversation_id, author_id, client_msg_id, content, created_at) AS (
     VALUES ${Array.from({ length: n }, () => '(?, ?, ?, ?, ?, ?, ?)').join(', ')}),
   accepted AS MATERIALIZED (
     SELECT v.*, c.last_seq + ROW_NUMBER() OVER (PARTITION BY v.conversation_id ORDER BY v.ord) AS seq
@@ -53,14 +55,14 @@ const appendSql = (n: number) => `WITH v(ord, id, conversation_id, author_id, cl
       AND NOT EXISTS (SELECT 1 FROM messages x WHERE x.conversation_id = v.conversation_id AND x.author_id = v.author_id AND x.client_msg_id = v.client_msg_id))
   INSERT INTO messages (id, conversation_id, seq, author_id, client_msg_id, content, created_at)
   SELECT id, conversation_id, seq, author_id, client_msg_id, content, created_at FROM accepted ORDER BY ord
-  RETURNING id, seq`;
+  RETURNING id, seq`);
 const SEQ_TRIGGER = 'trg_messages_last_seq';
 
 /** Chat messages: the only place that queries them, and the one place a `seq` is handed out. */
 @Injectable()
 export class MessagesRepository implements OnModuleInit {
   private readonly writer: GroupCommitter<AppendInput, WriteResult>;
-  /** SQLite: the per-message statements, prepared once (see SqliteStatements). */
+  /** SQLite: the append statement of each batch size and CHECK, each prepared once (see SqliteStatements). */
   private readonly sqlite?: SqliteStatements;
 
   constructor(
