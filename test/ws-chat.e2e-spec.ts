@@ -10,6 +10,22 @@ const auth = (u: TestUser) => ({ Authorization: `Bearer ${u.accessToken}` });
 
 const chatSeqs = (c: WsTestClient) => c.frames.filter((f) => f.type === 'chat_message').map((f) => f.payload.seq as number);
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+/**
+ * Holds the calls of `target[method]` that `when` picks until `release()`; the
+ * others, and the held ones once released, run the real method. Only the
+ * timing changes, nothing is faked.
+ */
+function holdCalls<T extends object, K extends keyof T & string>(target: T, method: K, when: (...args: unknown[]) => boolean) {
+  let release!: () => void;
+  const gate = new Promise<void>((r) => { release = r; });
+  const original = (target[method] as (...args: unknown[]) => Promise<unknown>).bind(target);
+  const held = async (...args: unknown[]) => {
+    if (when(...args)) await gate;
+    return original(...args);
+  };
+  const spy: jest.SpyInstance = jest.spyOn(target as never, method as never).mockImplementation(held as never);
+  return { release, spy };
+}
 /** Polls a server-side fact the test cannot wait on as an event (at most 5 s). */
 const waitForCondition = async (ok: () => boolean) => {
   for (const deadline = Date.now() + 5000; !ok(); await sleep(5)) if (Date.now() > deadline) throw new Error('condition not met within 5 s');
@@ -171,14 +187,8 @@ describe('/ws/conversations/:conversationId (e2e)', () => {
     // Hold the replay's first page until live messages have been stored and published
     // meanwhile, so the seam really is crossed: some are in the page and also published,
     // others come after it. Only the history read is delayed, nothing is faked.
-    const conversations = t.app.get(ConversationsService);
-    const original = conversations.messagesAfter.bind(conversations);
-    let release!: () => void;
-    const gate = new Promise<void>((r) => { release = r; });
-    const spy = jest.spyOn(conversations, 'messagesAfter').mockImplementationOnce(async (...args) => {
-      await gate;
-      return original(...args);
-    });
+    let first = true;
+    const { release, spy } = holdCalls(t.app.get(ConversationsService), 'messagesAfter', () => { const hold = first; first = false; return hold; });
     try {
       const b = await ready(id, bob);
       b.send('resume', { afterSeq: 10 });
@@ -284,14 +294,7 @@ describe('/ws/conversations/:conversationId (e2e)', () => {
     const id = await newConversation();
     const a = await ready(id, alice);
     for (let i = 1; i <= 5; i++) await post(a, `before ${i}`);
-    const conversations = t.app.get(ConversationsService);
-    const access = conversations.access.bind(conversations);
-    let release!: () => void;
-    const gate = new Promise<void>((r) => { release = r; });
-    const spy = jest.spyOn(conversations, 'access').mockImplementation(async (c, u) => {
-      if (u === bob.id) await gate;
-      return access(c, u);
-    });
+    const { release, spy } = holdCalls(t.app.get(ConversationsService), 'access', (_conversationId, userId) => userId === bob.id);
     const holds = jest.spyOn(t.app.get(ChatDeliveryService), 'holdForResume');
     try {
       const b = connect(id, bob);
