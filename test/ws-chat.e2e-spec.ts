@@ -121,6 +121,8 @@ describe('/ws/conversations/:conversationId (e2e)', () => {
     await waitFor(a, (f) => f.type === 'ack' && f.refId === twice && f !== acks[2]);
     const twiceAcks = a.frames.filter((f) => f.type === 'ack' && f.refId === twice);
     expect(twiceAcks).toHaveLength(2);
+    // Acked in the order sent, the repeat included.
+    expect(a.frames.filter((f) => f.type === 'ack').map((f) => f.refId)).toEqual(ids);
     expect(twiceAcks[1].payload).toEqual(twiceAcks[0].payload);
     const marker = await post(a, 'after');
     await waitFor(b, (f) => f.type === 'chat_message' && f.payload.messageId === marker.payload.messageId);

@@ -20,8 +20,13 @@ export type AppendResult =
   | { kind: 'missing' }
   | { kind: 'forbidden' };
 
-/** What the writer answers: on SQLite a refusal is told apart (CHECK) only after the batch, outside the write lane. */
-type WriteResult = AppendResult | { kind: 'refused' };
+/**
+ * What the writer answers. On SQLite a refusal is told apart (CHECK) after the
+ * batch's statement, still in the write lane so acks keep their order; a read
+ * that fails there is carried out as `failed` rather than thrown, which would
+ * make the committed batch run again item by item.
+ */
+type WriteResult = AppendResult | { kind: 'failed'; error: unknown };
 type Rows = Array<Record<string, unknown>>;
 /** Runs one of this file's statements (written with `?` placeholders) in the current transaction. */
 type Run = (sql: string, params: unknown[]) => Promise<Rows>;
@@ -112,7 +117,8 @@ export class MessagesRepository implements OnModuleInit {
    */
   async append(input: AppendInput): Promise<AppendResult> {
     const result = await this.writer.submit(this.db.options.type === 'postgres' ? input.conversationId : '', input);
-    return result.kind === 'refused' ? this.refusal(input) : result;
+    if (result.kind === 'failed') throw result.error;
+    return result;
   }
 
   private async appendAlone(input: AppendInput): Promise<WriteResult> {
@@ -165,13 +171,15 @@ export class MessagesRepository implements OnModuleInit {
     const params = messages.flatMap((m, ord) => [ord, m.id, m.conversationId, m.authorId, m.clientMsgId, m.content, at]);
     const rows = await this.sqlite!.all(appendSql(messages.length), params);
     const seqs = new Map(rows.map((r) => [String(r.id), Number(r.seq)]));
-    return messages.map((m): WriteResult => {
+    const out: WriteResult[] = [];
+    for (const m of messages) {
       const seq = seqs.get(m.id);
-      return seq === undefined ? { kind: 'refused' } : { kind: 'stored', message: Object.assign(m, { seq }) };
-    });
+      out.push(seq !== undefined ? { kind: 'stored', message: Object.assign(m, { seq }) } : await this.refusal(m).catch((error: unknown) => ({ kind: 'failed' as const, error })));
+    }
+    return out;
   }
 
-  /** SQLite: why a message was not stored (after its batch: a failure here never makes the batch run again). */
+  /** SQLite: why a message was not stored. */
   private async refusal({ conversationId, authorId, clientMsgId }: AppendInput): Promise<AppendResult> {
     const [check] = await this.sqlite!.all(CHECK, [authorId, authorId, clientMsgId, conversationId]);
     if (!check) return { kind: 'missing' };
