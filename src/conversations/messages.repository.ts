@@ -146,10 +146,8 @@ export class MessagesRepository implements OnModuleInit {
   private async appendIn(m: EntityManager, input: AppendInput): Promise<AppendResult> {
     const { conversationId, authorId, clientMsgId, content } = input;
     const run: Run = (sql, params) => m.query(nativeSql(m, sql), params);
-    const [check] = await run(CHECK, [authorId, authorId, clientMsgId, conversationId]);
-    if (!check) return { kind: 'missing' };
-    if (!Number(check.member)) return { kind: 'forbidden' };
-    if (check.dup) return { kind: 'duplicate', message: (await m.findOneByOrFail(Message, { id: String(check.dup) })) };
+    const refused = await this.check(run, input, (id) => m.findOneByOrFail(Message, { id }));
+    if (refused) return refused;
 
     // PostgreSQL answers an UPDATE through TypeORM as [rows, count].
     const [[bumped]] = (await run(NEXT_SEQ, [conversationId])) as unknown as [Rows, number];
@@ -180,12 +178,19 @@ export class MessagesRepository implements OnModuleInit {
   }
 
   /** SQLite: why a message was not stored. */
-  private async refusal({ conversationId, authorId, clientMsgId }: AppendInput): Promise<AppendResult> {
-    const [check] = await this.sqlite!.all(CHECK, [authorId, authorId, clientMsgId, conversationId]);
-    if (!check) return { kind: 'missing' };
-    if (!Number(check.member)) return { kind: 'forbidden' };
-    if (check.dup) return { kind: 'duplicate', message: await this.messages.findOneByOrFail({ id: String(check.dup) }) };
+  private async refusal(input: AppendInput): Promise<AppendResult> {
+    const refused = await this.check((sql, params) => this.sqlite!.all(sql, params), input, (id) => this.messages.findOneByOrFail({ id }));
+    if (refused) return refused;
     throw new Error('chat append stored nothing, yet the conversation, the membership and the client id all check out');
+  }
+
+  /** CHECK's verdict against storing `input`: the conversation missing, the author not a member, or the client id used (that message, read by `find`); undefined when none. */
+  private async check(run: Run, { conversationId, authorId, clientMsgId }: AppendInput, find: (id: string) => Promise<Message>): Promise<AppendResult | undefined> {
+    const [row] = await run(CHECK, [authorId, authorId, clientMsgId, conversationId]);
+    if (!row) return { kind: 'missing' };
+    if (!Number(row.member)) return { kind: 'forbidden' };
+    if (row.dup) return { kind: 'duplicate', message: await find(String(row.dup)) };
+    return undefined;
   }
 
   findByClientId(conversationId: string, authorId: string, clientMsgId: string): Promise<Message | null> {
