@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Writable } from 'node:stream';
 import type { WebSocket } from 'ws';
 import { CloseSpec } from './close-codes';
 import { ServerFrames, ServerFrameType } from './frame-types';
@@ -49,6 +50,8 @@ export class Connection {
   private frameSeq = 0;
   private held: Buffer[] | undefined;
   private heldBytes = 0;
+  /** True while `output` is corked for this turn of the event loop (see coalesce). */
+  private corked = false;
 
   constructor(
     readonly ws: WebSocket,
@@ -57,6 +60,8 @@ export class Connection {
     private readonly limits: ConnectionLimits,
     private readonly onSlowConsumer: (c: Connection) => void,
     private readonly traffic: WsTraffic = { framesIn: 0, bytesIn: 0, framesOut: 0, bytesOut: 0 },
+    /** The socket `ws` writes to (the upgrade request's); frames are coalesced on it when given. */
+    private readonly output?: Writable,
   ) {}
 
   get userId(): string | undefined {
@@ -108,7 +113,7 @@ export class Connection {
   send<K extends ServerFrameType>(type: K, payload: ServerFrames[K], refId?: string): boolean {
     if (this.state === 'closing' || this.state === 'closed' || this.ws.readyState !== this.ws.OPEN) return false;
     this.write(type, payload, refId);
-    if (this.ws.bufferedAmount > this.limits.maxBufferedBytes) this.onSlowConsumer(this);
+    if (this.overBuffered()) this.onSlowConsumer(this);
     return true;
   }
 
@@ -125,10 +130,11 @@ export class Connection {
       if (this.heldBytes > this.limits.maxBufferedBytes) this.onSlowConsumer(this);
       return true;
     }
+    this.coalesce();
     this.ws.send(data, { binary: false });
     this.traffic.framesOut++;
     this.traffic.bytesOut += data.length;
-    if (this.ws.bufferedAmount > this.limits.maxBufferedBytes) this.onSlowConsumer(this);
+    if (this.overBuffered()) this.onSlowConsumer(this);
     return true;
   }
 
@@ -171,10 +177,45 @@ export class Connection {
     try {
       this.ws.close(spec.code, spec.reason);
     } catch {
+      this.flush();
       this.ws.terminate();
     }
     // A peer that never answers the close handshake (e.g. it stopped reading) must not hold the socket.
     setTimeout(() => this.ws.terminate(), 2000).unref();
+  }
+
+  /**
+   * Sends what this turn's frames left corked: one write for all of them.
+   * Called once the turn's work has run (see coalesce); earlier when the
+   * buffer limit is checked.
+   */
+  flush(): void {
+    if (!this.corked) return;
+    this.corked = false;
+    this.output!.uncork();
+  }
+
+  /**
+   * Frames sent to this socket in one turn of the event loop leave in one
+   * write syscall: the socket is corked at the turn's first frame and
+   * uncorked after the turn's synchronous work and promise reactions
+   * (process.nextTick). A group commit of k chat messages then reaches each
+   * member in one write instead of k, and a resume page in one instead of
+   * one per message; the syscall and the TCP segment were most of the cost of
+   * a delivery. Order is kept: it is the same stream.
+   */
+  private coalesce(): void {
+    if (this.corked || !this.output) return;
+    this.corked = true;
+    this.output.cork();
+    flushAfterThisTurn(this);
+  }
+
+  /** Past the buffer limit? Corked bytes count only once they were offered to the kernel: flushed first. */
+  private overBuffered(): boolean {
+    if (this.ws.bufferedAmount <= this.limits.maxBufferedBytes) return false;
+    this.flush();
+    return this.ws.bufferedAmount > this.limits.maxBufferedBytes;
   }
 
   /** Counts a protocol error; true when the per-minute allowance is exhausted. */
@@ -204,8 +245,31 @@ export class Connection {
     const frame: Record<string, unknown> = { type, id: `s-${this.id.slice(0, 8)}-${++this.frameSeq}`, timestamp: new Date().toISOString(), payload };
     if (refId !== undefined) frame.refId = refId;
     const text = JSON.stringify(frame);
+    this.coalesce();
     this.ws.send(text);
     this.traffic.framesOut++;
     this.traffic.bytesOut += Buffer.byteLength(text);
+  }
+}
+
+const toFlush: Connection[] = [];
+let flushScheduled = false;
+
+function flushAfterThisTurn(conn: Connection): void {
+  toFlush.push(conn);
+  if (flushScheduled) return;
+  flushScheduled = true;
+  process.nextTick(flushAll);
+}
+
+function flushAll(): void {
+  flushScheduled = false;
+  const conns = toFlush.splice(0);
+  for (const conn of conns) {
+    try {
+      conn.flush();
+    } catch {
+      // a socket destroyed meanwhile: nothing left to send
+    }
   }
 }

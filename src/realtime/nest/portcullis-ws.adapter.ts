@@ -155,7 +155,7 @@ export class PortcullisWsAdapter extends WsAdapter {
     const { config, registry, closer, runner } = this.d;
     const cfg = config.ws;
     const ip = clientAddress(req, config.http.clientAddress);
-    const conn = new Connection(ws, endpoint.path, ip, cfg, (c) => closer.close(c, CLOSE.SLOW_CONSUMER), this.d.metrics.traffic);
+    const conn = new Connection(ws, endpoint.path, ip, cfg, (c) => closer.close(c, CLOSE.SLOW_CONSUMER), this.d.metrics.traffic, req.socket);
     conn.resource = params;
     registry.admit(conn);
     ws.on('close', (code: number) => this.onClosed(conn, code));

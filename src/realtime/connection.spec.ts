@@ -1,0 +1,88 @@
+import { once } from 'node:events';
+import { createServer, IncomingMessage, Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { WebSocket, WebSocketServer } from 'ws';
+import { Connection } from './connection';
+
+/**
+ * Connection over real sockets: an HTTP server upgraded by `ws`, a `ws` client
+ * on loopback. What is counted is the server socket's own writes (`_write`
+ * for one chunk, `_writev` for several: each is one syscall).
+ */
+describe('Connection: frames of one turn leave in one write', () => {
+  let server: Server;
+  let wss: WebSocketServer;
+  const open: WebSocket[] = [];
+
+  beforeEach(async () => {
+    wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
+    server = createServer();
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+  });
+
+  afterEach(async () => {
+    for (const ws of open.splice(0)) ws.terminate();
+    wss.close();
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  /** A Connection on the server side of a fresh socket, the client that reads it, and counters of the server socket's writes. */
+  async function pair(maxBufferedBytes = 1 << 20) {
+    const accepted = new Promise<{ ws: WebSocket; req: IncomingMessage }>((resolve) => {
+      server.once('upgrade', (req, socket, head) => wss.handleUpgrade(req, socket, head, (ws) => resolve({ ws, req })));
+    });
+    const client = new WebSocket(`ws://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+    open.push(client);
+    const received: string[] = [];
+    client.on('message', (data) => received.push(data.toString()));
+    const { ws, req } = await accepted;
+    open.push(ws);
+    await once(client, 'open');
+    const socket = req.socket as Socket & { _write: (...a: unknown[]) => void; _writev: (...a: unknown[]) => void };
+    const writes = { single: jest.spyOn(socket, '_write'), vectored: jest.spyOn(socket, '_writev') };
+    const slow = jest.fn();
+    const conn = new Connection(ws, '/ws/test', '127.0.0.1', { maxBufferedBytes, maxProtocolErrors: 10 }, slow, undefined, socket);
+    conn.state = 'open';
+    const syscalls = () => writes.single.mock.calls.length + writes.vectored.mock.calls.length;
+    const receivedCount = async (n: number) => {
+      while (received.length < n) await once(client, 'message');
+    };
+    return { conn, received, syscalls, receivedCount, slow };
+  }
+
+  const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+
+  it('sends five frames of one turn, fan-out and replies alike, in one write, in order', async () => {
+    const { conn, received, syscalls, receivedCount } = await pair();
+    conn.send('pong', {}, 'r1');
+    for (let i = 1; i <= 3; i++) conn.sendSerialized(Buffer.from(JSON.stringify({ type: 'chat_message', payload: { seq: i } })));
+    conn.send('pong', {}, 'r2');
+    expect(syscalls()).toBe(0); // nothing has left before the turn ends
+    await receivedCount(5);
+    expect(syscalls()).toBe(1);
+    const frames = received.map((text) => JSON.parse(text) as { type: string; refId?: string; payload: { seq?: number } });
+    expect(frames.map((f) => f.refId ?? f.payload.seq)).toEqual(['r1', 1, 2, 3, 'r2']);
+  });
+
+  it('does not hold a frame past its turn: two turns, two writes', async () => {
+    const { conn, syscalls, receivedCount } = await pair();
+    conn.send('pong', {}, 'a');
+    await nextTurn();
+    expect(syscalls()).toBe(1);
+    conn.send('pong', {}, 'b');
+    await receivedCount(2);
+    expect(syscalls()).toBe(2);
+  });
+
+  it('checks the buffer limit against what the kernel did not take, not against what waited for the end of the turn', async () => {
+    // 40 KiB in one turn against a 16 KiB limit: a reading client takes it all, so this is no slow consumer.
+    const { conn, syscalls, receivedCount, slow } = await pair(16 * 1024);
+    const chunk = Buffer.from(JSON.stringify({ type: 'chat_message', payload: { content: 'x'.repeat(4000) } }));
+    for (let i = 0; i < 10; i++) conn.sendSerialized(chunk);
+    await receivedCount(10);
+    expect(slow).not.toHaveBeenCalled();
+    expect(syscalls()).toBeLessThan(10);
+  });
+});
