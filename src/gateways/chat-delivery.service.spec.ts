@@ -38,6 +38,27 @@ describe('ChatDeliveryService fan-out', () => {
     for (const s of sockets) expect(s.seqs).toEqual([1, 2, 3]);
   });
 
+  it('sends the messages that waited for a large fan-out to each socket together, in one turn (so in one write), in order', async () => {
+    const sockets = room(1000);
+    let turn = 0;
+    let ticking = true;
+    const tick = () => { turn++; if (ticking) setImmediate(tick); };
+    setImmediate(tick);
+    const turns = sockets.map(() => new Map<number, number>());
+    sockets.forEach((s, i) => {
+      const send = s.sendSerialized.bind(s);
+      s.sendSerialized = (b: Buffer) => { turns[i].set(JSON.parse(b.toString()).payload.seq, turn); return send(b); };
+    });
+    const delivery = service(sockets);
+    for (const seq of [1, 2, 3, 4]) delivery.publish(message(seq));
+    await settled(sockets, 4);
+    ticking = false;
+    sockets.forEach((s, i) => {
+      expect(s.seqs).toEqual([1, 2, 3, 4]);
+      expect(new Set([2, 3, 4].map((seq) => turns[i].get(seq))).size).toBe(1);
+    });
+  });
+
   it('keeps a small message behind a large fan-out in progress for the same room', async () => {
     const sockets = room(600);
     const delivery = service(sockets);

@@ -21,6 +21,8 @@ const ORDER_SWEEP_MS = 60_000;
  * held the loop for 100-300 ms at a time in the 19,000-socket soak.
  */
 const FANOUT_SLICE = 250;
+/** At most this many waiting messages go out in one pass over a large room (a turn then writes up to FANOUT_SLICE × this frames). */
+const FANOUT_PASS = 16;
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /**
@@ -116,14 +118,23 @@ export class ChatDeliveryService implements OnModuleDestroy {
     void this.fanOutInSlices(message.conversationId, queue);
   }
 
-  /** One message after another; each to the room's sockets as they are when it starts, a slice per turn of the event loop. */
+  /**
+   * What waits (up to FANOUT_PASS messages) goes out together: each socket
+   * gets the pass's messages in one turn, so in one write (see
+   * Connection.coalesce), a slice of sockets per turn of the event loop. A
+   * pass goes to the room's sockets as they are when it starts; its messages
+   * were all committed before that, so a socket that joins later has them in
+   * its history, and what it gets live starts after them.
+   */
   private async fanOutInSlices(conversationId: string, queue: MessageView[]): Promise<void> {
     try {
-      for (let message = queue.shift(); message; message = queue.shift()) {
+      while (queue.length) {
+        const pass = queue.splice(0, FANOUT_PASS);
+        const frames = pass.map(chatFrame);
         const sockets = [...(this.registry.subscribers('conversationId', conversationId) ?? [])];
-        const frame = chatFrame(message);
         for (let i = 0; i < sockets.length; i += FANOUT_SLICE) {
-          for (const conn of sockets.slice(i, i + FANOUT_SLICE)) this.deliverTo(conn, message, frame);
+          const end = Math.min(i + FANOUT_SLICE, sockets.length);
+          for (let j = i; j < end; j++) for (let k = 0; k < pass.length; k++) this.deliverTo(sockets[j], pass[k], frames[k]);
           await nextTurn();
         }
       }
