@@ -49,7 +49,13 @@ describe('deployment files (e2e)', () => {
     expect(dockerfile).toMatch(/^RUN npm run build:server$/m);
     expect(dockerfile).toMatch(/^USER node$/m);
     expect(dockerfile).toMatch(/^HEALTHCHECK .*CMD \["node", "scripts\/healthcheck.js"\]$/m);
-    expect(dockerfile).toMatch(/^CMD \["node", "dist\/src\/main.js"\]$/m);
+    // The image runs node with the same flags as `npm start` / `npm run start:prod` (and the bench): --single-threaded-gc, see the Dockerfile.
+    const cmd = /^CMD \["node", ((?:"--[a-z-]+(?:=\S+)?", )*)"dist\/src\/main.js"\]$/m.exec(dockerfile);
+    expect(cmd).not.toBeNull();
+    const flags = [...cmd![1].matchAll(/"(--[^"]+)"/g)].map((m) => m[1]).join(' ');
+    expect(flags).toContain('--single-threaded-gc');
+    const scripts = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts;
+    for (const name of ['start', 'start:prod']) expect(scripts[name]).toBe(`exec node ${flags} dist/src/main.js`);
     const ignored = read('.dockerignore').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#') && !l.startsWith('!'));
     for (const [, args] of dockerfile.matchAll(/^COPY (?!--from)(?:--\S+ )*(.+)$/gm)) {
       for (const source of args.split(' ').slice(0, -1)) {

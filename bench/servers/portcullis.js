@@ -20,6 +20,17 @@ function randomChars(n) {
   return Array.from(crypto.randomBytes(n), (b) => abc[b % abc.length]).join('');
 }
 
+/**
+ * The node flags the build in `root` runs with in production: those of its
+ * `start:prod` script (`exec node <flags> dist/src/main.js`), so the bench
+ * measures the service as deployed, and an A/B measures each build with its own.
+ */
+function productNodeFlags(root) {
+  const script = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).scripts['start:prod'] || '';
+  const m = /\bnode\s+(.*?)\s*dist\/src\/main\.js/.exec(script);
+  return m && m[1] ? m[1].split(/\s+/) : [];
+}
+
 /** The adapter for the build in `root` (this checkout; or, for an A/B, another one: BENCH_BEFORE_ROOT). */
 const makePortcullis = (root, key, label) => ({
   key, label, SkipError,
@@ -52,7 +63,7 @@ const makePortcullis = (root, key, label) => ({
     for (const k of ['REDIS_URL', 'DATABASE_URL']) if (!(ctx && ctx.env && ctx.env[k])) env[k] = undefined;
     // BENCH_SERVER_NODE_ARGS: extra node flags for the server, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile a run.
     const extra = (process.env.BENCH_SERVER_NODE_ARGS || '').split(' ').filter(Boolean);
-    const child = spawnPinned(ctx && ctx.cpu != null ? ctx.cpu : 1, [...extra, '--expose-gc', '-r', path.join(__dirname, 'probe.js'), MAIN], { env, cwd: root });
+    const child = spawnPinned(ctx && ctx.cpu != null ? ctx.cpu : 1, [...productNodeFlags(root), ...extra, '--expose-gc', '-r', path.join(__dirname, 'probe.js'), MAIN], { env, cwd: root });
     let log = '';
     const keep = (d) => { log = (log + d).slice(-4000); };
     child.stdout.on('data', keep); child.stderr.on('data', keep);
