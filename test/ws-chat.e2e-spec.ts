@@ -68,7 +68,8 @@ describe('/ws/conversations/:conversationId (e2e)', () => {
   };
 
   beforeAll(async () => {
-    t = await startTestApp({ WS_MAX_PROTOCOL_ERRORS: '3' });
+    // 300 sockets of one user make a room larger than one fan-out slice (250).
+    t = await startTestApp({ WS_MAX_PROTOCOL_ERRORS: '3', WS_MAX_CONNECTIONS_PER_USER: '400' });
     [alice, bob, outsider] = [await createUser(t), await createUser(t), await createUser(t)];
   });
   afterEach(() => { for (const c of sockets.splice(0)) c.close(); });
@@ -314,6 +315,18 @@ describe('/ws/conversations/:conversationId (e2e)', () => {
       spy.mockRestore();
       holds.mockRestore();
     }
+  });
+
+  it('fans a burst out to a room larger than one slice: every socket gets every message once, in seq order', async () => {
+    const id = await newConversation();
+    const room = await Promise.all(Array.from({ length: 300 }, () => ready(id, bob)));
+    const a = await ready(id, alice);
+    // Sent without waiting: they commit in batches, and what arrives during a pass over the room goes out in the next one, together.
+    const n = 40;
+    for (let i = 0; i < n; i++) a.send('chat_message', { content: `burst ${i}` });
+    for (const c of room) await waitForCondition(() => chatSeqs(c).length >= n);
+    for (const c of room) expect(chatSeqs(c)).toEqual(range(1, n));
+    expect(chatSeqs(a)).toEqual(range(1, n));
   });
 
   it('closes 4003 for a non-member, after ready', async () => {
