@@ -79,7 +79,7 @@ export class MessagesRepository implements OnModuleInit {
     this.writer = new GroupCommitter(db, {
       // SQLite: a batch is one statement, committed by itself; PostgreSQL: a transaction of appends.
       ...(this.sqlite
-        ? { together: (inputs: AppendInput[]) => serialized(db, () => this.appendSqlite(inputs)) }
+        ? { together: (inputs: AppendInput[]) => this.writeSqlite(inputs) }
         : { step: (m: EntityManager, input: AppendInput) => this.appendIn(m, input) }),
       alone: (input) => this.appendAlone(input),
       onCommit: (items, seconds) => metrics.chatCommit(items, seconds),
@@ -123,7 +123,7 @@ export class MessagesRepository implements OnModuleInit {
 
   private async appendAlone(input: AppendInput): Promise<WriteResult> {
     // SQLite: one statement, atomic by itself: no BEGIN and COMMIT around it.
-    if (this.sqlite) return serialized(this.db, async () => (await this.appendSqlite([input]))[0]);
+    if (this.sqlite) return (await this.writeSqlite([input]))[0];
     try {
       return await inTransaction(this.db, (m) => this.appendIn(m, input));
     } catch (err) {
@@ -154,6 +154,11 @@ export class MessagesRepository implements OnModuleInit {
     const message = Object.assign(new Message(), { conversationId, authorId, clientMsgId, content, seq: Number(bumped.last_seq), createdAt: new Date() });
     await run(INSERT, [message.id, conversationId, message.seq, authorId, clientMsgId, content, message.createdAt]);
     return { kind: 'stored', message };
+  }
+
+  /** SQLite: a batch (or one message) in the write queue every statement on the one connection goes through. */
+  private writeSqlite(inputs: AppendInput[]): Promise<WriteResult[]> {
+    return serialized(this.db, () => this.appendSqlite(inputs));
   }
 
   /**
