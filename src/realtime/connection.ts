@@ -30,7 +30,8 @@ export interface ConnectionLifecycle {
  */
 export class Connection {
   readonly id = randomUUID();
-  readonly connectedAt = new Date();
+  /** Epoch ms: a number, not a Date, on an object every socket keeps (see `connectedAt`). */
+  readonly connectedAtMs = Date.now();
   state: ConnectionState = 'authenticating';
   auth: ConnectionAuth | undefined;
   authMethod = 'none';
@@ -42,11 +43,13 @@ export class Connection {
   handlers: Array<(data: unknown, pattern: string) => unknown> | undefined;
   /** Set while the handshake waits for a first-frame `auth`: the next frame goes here, not to a handler. */
   firstFrame: ((data: Buffer, isBinary: boolean) => void) | undefined;
-  private chain: Promise<void> = Promise.resolve();
+  // The frame queue and the lists below are made on first use: most sockets never need some of them,
+  // and every field made up front is kept for the socket's whole life (see docs/capacity.md on memory per socket).
+  private chain: Promise<void> | undefined;
   /** Work started by `overlap()` that has not finished, oldest first. */
-  private overlapping: Array<Promise<void>> = [];
-  private protocolErrors: number[] = [];
-  private readonly closeHooks: Array<(c: Connection) => void> = [];
+  private overlapping: Array<Promise<void>> | undefined;
+  private protocolErrors: number[] | undefined;
+  private closeHooks: Array<(c: Connection) => void> | undefined;
   private frameSeq = 0;
   private held: Buffer[] | undefined;
   private heldBytes = 0;
@@ -63,6 +66,10 @@ export class Connection {
     /** The socket `ws` writes to (the upgrade request's); frames are coalesced on it when given. */
     private readonly output?: Writable,
   ) {}
+
+  get connectedAt(): Date {
+    return new Date(this.connectedAtMs);
+  }
 
   get userId(): string | undefined {
     return this.auth?.kind === 'user' ? this.auth.userId : undefined;
@@ -83,7 +90,7 @@ export class Connection {
 
   /** Queues work behind every frame received before it. */
   run(task: () => Promise<void> | void): Promise<void> {
-    this.chain = this.chain.then(task, task);
+    this.chain = (this.chain ?? Promise.resolve()).then(task, task);
     return this.chain;
   }
 
@@ -95,18 +102,19 @@ export class Connection {
    * `task` must not reject.
    */
   async overlap(task: () => Promise<void>, depth: number): Promise<void> {
+    const overlapping = (this.overlapping ??= []);
     const done: Promise<void> = task().finally(() => {
-      const i = this.overlapping.indexOf(done);
-      if (i >= 0) this.overlapping.splice(i, 1);
+      const i = overlapping.indexOf(done);
+      if (i >= 0) overlapping.splice(i, 1);
     });
-    this.overlapping.push(done);
-    while (this.overlapping.length >= depth) await this.overlapping[0];
+    overlapping.push(done);
+    while (overlapping.length >= depth) await overlapping[0];
   }
 
   /** Resolves once every frame received so far has been handled, overlapped work included. */
   async idle(): Promise<void> {
     await this.run(() => undefined);
-    while (this.overlapping.length) await this.overlapping[0];
+    while (this.overlapping?.length) await this.overlapping[0];
   }
 
   /** Sends one frame, unless the socket is closing. Returns false when nothing was sent. */
@@ -220,25 +228,28 @@ export class Connection {
 
   /** Counts a protocol error; true when the per-minute allowance is exhausted. */
   protocolError(now = Date.now()): boolean {
-    this.protocolErrors = this.protocolErrors.filter((t) => now - t < 60_000);
-    this.protocolErrors.push(now);
-    return this.protocolErrors.length > this.limits.maxProtocolErrors;
+    const recent = (this.protocolErrors ?? []).filter((t) => now - t < 60_000);
+    recent.push(now);
+    this.protocolErrors = recent;
+    return recent.length > this.limits.maxProtocolErrors;
   }
 
   onClose(hook: (c: Connection) => void): void {
-    this.closeHooks.push(hook);
+    (this.closeHooks ??= []).push(hook);
   }
 
   offClose(hook: (c: Connection) => void): void {
-    const i = this.closeHooks.indexOf(hook);
-    if (i >= 0) this.closeHooks.splice(i, 1);
+    const i = this.closeHooks?.indexOf(hook) ?? -1;
+    if (i >= 0) this.closeHooks!.splice(i, 1);
   }
 
   /** Called once by the server when the underlying socket has closed. */
   closed(): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
-    for (const hook of this.closeHooks.splice(0)) hook(this);
+    const hooks = this.closeHooks;
+    this.closeHooks = undefined;
+    for (const hook of hooks ?? []) hook(this);
   }
 
   private write(type: string, payload: unknown, refId?: string): void {

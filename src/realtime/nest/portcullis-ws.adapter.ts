@@ -28,6 +28,10 @@ import { UnauthenticatedSlots } from './unauthenticated-slots';
 
 /** Frames a @Pipelined() handler lets overlap in flight per socket before the socket's frame queue waits. */
 const OVERLAP_DEPTH = 16;
+/** The Connection of a `ws` socket, for listeners shared by every socket (see `listeners`). */
+const CONN = Symbol('portcullis.connection');
+type TaggedSocket = WebSocket & { [CONN]: Connection };
+const connOf = (ws: WebSocket): Connection => (ws as TaggedSocket)[CONN];
 
 type Handler = (data: unknown, pattern: string) => unknown;
 interface Deps {
@@ -47,6 +51,7 @@ interface Deps {
 export class PortcullisWsAdapter extends WsAdapter {
   private readonly log = new Logger('Realtime');
   private readonly endpoints: WsEndpoint[] = [];
+  private readonly byPath = new Map<string, WsEndpoint>();
   private readonly slots = new UnauthenticatedSlots();
   private wss?: WebSocketServer;
   private heartbeat?: HeartbeatSweep;
@@ -61,6 +66,7 @@ export class PortcullisWsAdapter extends WsAdapter {
     if (port !== 0 || !options.path) throw new Error('Portcullis gateways share the HTTP port and declare a path: @WebSocketGateway({ path })');
     const endpoint = new WsEndpoint(options.path);
     this.endpoints.push(endpoint);
+    this.byPath.set(endpoint.path, endpoint);
     if (!this.wss) this.listen();
     return endpoint;
   }
@@ -96,8 +102,26 @@ export class PortcullisWsAdapter extends WsAdapter {
   }
 
   private endpointOf(conn: Connection): WsEndpoint | undefined {
-    return this.endpoints.find((e) => e.path === conn.endpoint);
+    return this.byPath.get(conn.endpoint);
   }
+
+  /**
+   * One set of socket listeners for every socket, each finding its Connection
+   * on the socket (`this` is the ws socket): closures made per socket were
+   * ~300 bytes kept for the socket's whole life.
+   */
+  private readonly listeners = ((adapter: PortcullisWsAdapter) => ({
+    close(this: WebSocket, code: number): void { adapter.onClosed(connOf(this), code); },
+    error(this: WebSocket, err: Error): void {
+      if (logEnabled('debug')) adapter.log.debug({ err: err.message, conn: connOf(this).id }, 'socket error');
+    },
+    pong(this: WebSocket): void { connOf(this).alive = true; },
+    message(this: WebSocket, data: Buffer, isBinary: boolean): void {
+      const conn = connOf(this);
+      adapter.onMessage(conn, adapter.endpointOf(conn)!, data, isBinary);
+    },
+    slowConsumer(conn: Connection): void { adapter.d.closer.close(conn, CLOSE.SLOW_CONSUMER); },
+  }))(this);
 
   private get d(): Deps {
     this.deps ??= this.resolve();
@@ -155,13 +179,15 @@ export class PortcullisWsAdapter extends WsAdapter {
     const { config, registry, closer, runner } = this.d;
     const cfg = config.ws;
     const ip = clientAddress(req, config.http.clientAddress);
-    const conn = new Connection(ws, endpoint.path, ip, cfg, (c) => closer.close(c, CLOSE.SLOW_CONSUMER), this.d.metrics.traffic, req.socket);
+    const on = this.listeners;
+    const conn = new Connection(ws, endpoint.path, ip, cfg, on.slowConsumer, this.d.metrics.traffic, req.socket);
     conn.resource = params;
     registry.admit(conn);
-    ws.on('close', (code: number) => this.onClosed(conn, code));
-    ws.on('error', (err) => logEnabled('debug') && this.log.debug({ err: err.message, conn: conn.id }, 'socket error'));
-    ws.on('pong', () => { conn.alive = true; });
-    ws.on('message', (data: Buffer, isBinary: boolean) => this.onMessage(conn, endpoint, data, isBinary));
+    (ws as TaggedSocket)[CONN] = conn;
+    ws.on('close', on.close);
+    ws.on('error', on.error);
+    ws.on('pong', on.pong);
+    ws.on('message', on.message);
 
     if (registry.size > cfg.maxConnections) return closer.close(conn, CLOSE.SERVER_BUSY);
     if (runner.authFailures.count(ip) >= cfg.authFailuresPerMinute) return closer.close(conn, CLOSE.TOO_MANY_AUTH_FAILURES);
@@ -245,7 +271,7 @@ export class PortcullisWsAdapter extends WsAdapter {
 
   private onClosed(conn: Connection, code: number): void {
     const wasAuthenticated = conn.auth !== undefined;
-    if (logEnabled('debug')) this.log.debug({ conn: conn.id, code, userId: conn.userId, durationMs: Date.now() - conn.connectedAt.getTime() }, 'ws disconnected');
+    if (logEnabled('debug')) this.log.debug({ conn: conn.id, code, userId: conn.userId, durationMs: Date.now() - conn.connectedAtMs }, 'ws disconnected');
     this.slots.release(conn);
     conn.closed();
     this.d.registry.remove(conn);
