@@ -43,8 +43,13 @@ function spawnPinned(cpu, nodeArgs, { env, cwd, stdio } = {}) {
   return spawn('bash', ['-c', cmd], { env: merged, cwd, stdio: stdio || ['pipe', 'pipe', 'pipe'] });
 }
 
-/** `agent`: e.g. a keep-alive http.Agent, for callers that make many requests (the soak's token refreshes). */
-function httpJson(method, url, body, headers = {}, agent = undefined) {
+/**
+ * `agent`: e.g. a keep-alive http.Agent, for callers that make many requests (the soak's token refreshes).
+ * A request that fails on a kept-alive socket the server had just closed (ECONNRESET / hang up with
+ * `req.reusedSocket`, before any response) never reached the server: it is sent once more on a new
+ * socket, as Node's documentation advises (http, request.reusedSocket). Safe for a refresh too.
+ */
+function httpJson(method, url, body, headers = {}, agent = undefined, retried = false) {
   return new Promise((resolve, reject) => {
     const data = body === undefined ? undefined : JSON.stringify(body);
     const req = http.request(url, { method, agent, headers: { ...(data ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } : {}), ...headers }, timeout: 15000 }, (res) => {
@@ -53,7 +58,11 @@ function httpJson(method, url, body, headers = {}, agent = undefined) {
       res.on('end', () => { let json = null; try { json = JSON.parse(buf); } catch {} resolve({ status: res.statusCode, json, text: buf }); });
     });
     req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
+    req.on('error', (err) => {
+      const stale = req.reusedSocket && !retried && (err.code === 'ECONNRESET' || err.message === 'socket hang up');
+      if (stale) httpJson(method, url, body, headers, agent, true).then(resolve, reject);
+      else reject(err);
+    });
     if (data) req.write(data);
     req.end();
   });
