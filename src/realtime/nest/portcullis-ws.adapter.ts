@@ -50,8 +50,8 @@ interface Deps {
  */
 export class PortcullisWsAdapter extends WsAdapter {
   private readonly log = new Logger('Realtime');
-  private readonly endpoints: WsEndpoint[] = [];
-  private readonly byPath = new Map<string, WsEndpoint>();
+  /** By path, in declaration order (the order upgrades are matched in). */
+  private readonly endpoints = new Map<string, WsEndpoint>();
   private readonly slots = new UnauthenticatedSlots();
   private wss?: WebSocketServer;
   private heartbeat?: HeartbeatSweep;
@@ -65,8 +65,7 @@ export class PortcullisWsAdapter extends WsAdapter {
   override create(port: number, options: { path?: string } = {}): WsEndpoint {
     if (port !== 0 || !options.path) throw new Error('Portcullis gateways share the HTTP port and declare a path: @WebSocketGateway({ path })');
     const endpoint = new WsEndpoint(options.path);
-    this.endpoints.push(endpoint);
-    this.byPath.set(endpoint.path, endpoint);
+    this.endpoints.set(endpoint.path, endpoint);
     if (!this.wss) this.listen();
     return endpoint;
   }
@@ -102,7 +101,7 @@ export class PortcullisWsAdapter extends WsAdapter {
   }
 
   private endpointOf(conn: Connection): WsEndpoint | undefined {
-    return this.byPath.get(conn.endpoint);
+    return this.endpoints.get(conn.endpoint);
   }
 
   /**
@@ -157,7 +156,8 @@ export class PortcullisWsAdapter extends WsAdapter {
     if (this.draining) return rejectUpgrade(socket, 503, 'Service Unavailable');
     const pathname = (req.url ?? '/').split('?')[0];
     let params: Record<string, string> | undefined;
-    const endpoint = this.endpoints.find((e) => (params = e.match(pathname)) !== undefined);
+    let endpoint: WsEndpoint | undefined;
+    for (const e of this.endpoints.values()) if ((params = e.match(pathname)) !== undefined) { endpoint = e; break; }
     if (!endpoint?.gateway || !params) return rejectUpgrade(socket, 404, 'Not Found');
     if (!isOriginAllowed(req.headers.origin, req.headers.host, this.d.config.ws, this.schemeOf(req))) {
       this.d.metrics.authAttempt('origin', 'refused');
