@@ -21,12 +21,17 @@ if (port) {
   // Two histograms because an ELD histogram cannot be added into another.
   let win = null; let all = null;
   // GC pauses per window (PerformanceObserver 'gc' entries: duration is the pause on the main thread), so a
-  // stall of the loop can be told from a GC pause in the same window. kind: 1 scavenge, 2 mark-compact (major), 4 incremental, 8 weak callbacks.
-  let gc = { count: 0, ms: 0, maxMs: 0, maxKind: 0, majors: 0 };
+  // stall of the loop can be told from a GC pause in the same window. Kinds from perf_hooks.constants
+  // (major = mark-compact 4, minor = scavenge 1, incremental marking 8, weak callbacks 16).
+  const { NODE_PERFORMANCE_GC_MAJOR: MAJOR, NODE_PERFORMANCE_GC_MINOR: MINOR } = require('node:perf_hooks').constants;
+  const freshGc = () => ({ count: 0, ms: 0, maxMs: 0, maxKind: 0, majors: 0, majorMaxMs: 0, minorMaxMs: 0 });
+  let gc = freshGc();
   const gcObserver = new PerformanceObserver((list) => {
     for (const e of list.getEntries()) {
       const kind = e.detail ? e.detail.kind : e.kind;
-      gc.count++; gc.ms += e.duration; if (kind === 2) gc.majors++;
+      gc.count++; gc.ms += e.duration;
+      if (kind === MAJOR) { gc.majors++; if (e.duration > gc.majorMaxMs) gc.majorMaxMs = e.duration; }
+      if (kind === MINOR && e.duration > gc.minorMaxMs) gc.minorMaxMs = e.duration;
       if (e.duration > gc.maxMs) { gc.maxMs = e.duration; gc.maxKind = kind; }
     }
   });
@@ -45,7 +50,7 @@ if (port) {
       gcObserver.observe({ entryTypes: ['gc'] });
       return json(res, sample());
     }
-    if (req.url === '/soak/window' && win) { const out = { ...sample(), eld: stats(win) }; win.reset(); gc = { count: 0, ms: 0, maxMs: 0, maxKind: 0, majors: 0 }; return json(res, out); }
+    if (req.url === '/soak/window' && win) { const out = { ...sample(), eld: stats(win) }; win.reset(); gc = freshGc(); return json(res, out); }
     if (req.url === '/soak/mark' && all) { all.reset(); return json(res, sample()); }
     if (req.url === '/soak/overall' && all) return json(res, { ...sample(), eld: stats(all) });
     if (req.url === '/soak/stop' && win) { win.disable(); all.disable(); gcObserver.disconnect(); return json(res, sample()); }
@@ -56,6 +61,19 @@ if (port) {
     }
     res.statusCode = 404; res.end();
   });
+  // BENCH_STALL_LOG_MS=<ms> (diagnosis only): print each gap of at least that many ms between a 5 ms
+  // timer's runs, with when it ended (performance.now(), ms since the process started), to line stalls
+  // up with --trace-gc or a --cpu-prof profile of the same run.
+  const stallMs = Number(process.env.BENCH_STALL_LOG_MS || 0);
+  if (stallMs > 0) {
+    const { performance } = require('node:perf_hooks');
+    let last = performance.now();
+    setInterval(() => {
+      const now = performance.now();
+      if (now - last >= stallMs) process.stderr.write(`[probe] stall ${(now - last).toFixed(1)} ms ending at ${now.toFixed(1)} ms\n`);
+      last = now;
+    }, 5).unref();
+  }
   srv.listen(port, '127.0.0.1');
   srv.unref();
 }

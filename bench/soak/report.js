@@ -82,8 +82,8 @@ function render(R) {
     ['closes asked for by the clients / error frames', `${finals.closesRequested} / ${finals.errorFrames}${finals.errorFrames ? ` ${JSON.stringify(finals.errorCodes)}` : ''}`],
     ['token refreshes ok / failed', `${finals.refreshOk} / ${finals.refreshFailed}${finals.firstError ? ` (first client error: ${finals.firstError})` : ''}`],
   ];
-  const wHead = ['t (s)', 'sockets', 'loop p50', 'p99', 'max (ms)', 'control p99 / max', 'GC pause max (majors)', 'RSS MiB', 'heap MiB', 'CPU %', 'connects', 'unexpected', 'auth_required', 'auth_ok', 'deliveries', 'delivery p99 ms'];
-  const wRows = windows.map((w) => [`${f(w.t, 0)}${w.warm ? '' : ' (warm-up)'}`, w.sockets, f(w.eld.p50, 2), f(w.eld.p99, 2), f(w.eld.max, 2), `${f(w.ctl.p99, 1)} / ${f(w.ctl.max, 1)}`, w.gc ? `${f(w.gc.maxMs, 1)} (${w.gc.majors})` : '—', f(w.rss / MiB), f(w.heapUsed / MiB), f(w.cpu * 100, 0),
+  const wHead = ['t (s)', 'sockets', 'loop p50', 'p99', 'max (ms)', 'control p99 / max', 'GC pause max ms, scavenge / mark-compact (mark-compacts)', 'RSS MiB', 'heap MiB', 'CPU %', 'connects', 'unexpected', 'auth_required', 'auth_ok', 'deliveries', 'delivery p99 ms'];
+  const wRows = windows.map((w) => [`${f(w.t, 0)}${w.warm ? '' : ' (warm-up)'}`, w.sockets, f(w.eld.p50, 2), f(w.eld.p99, 2), f(w.eld.max, 2), `${f(w.ctl.p99, 1)} / ${f(w.ctl.max, 1)}`, w.gc ? `${f(w.gc.minorMaxMs, 1)} / ${w.gc.majors ? f(w.gc.majorMaxMs, 1) : '—'} (${w.gc.majors})` : '—', f(w.rss / MiB), f(w.heapUsed / MiB), f(w.cpu * 100, 0),
     w.d.connects, w.d.unexpected, w.d.reauthRequired, w.d.reauthOk, w.d.deliveries, f(w.h.delivery.totalCount ? w.h.delivery.getValueAtPercentile(99) / 1000 : NaN, 1)]);
   const tHead = ['target', 'measured', 'target', 'status'];
   const setEnv = Object.keys(process.env).filter((k) => k.startsWith('SOAK_')).sort().map((k) => `${k}=${process.env[k]}`).join(' ');
