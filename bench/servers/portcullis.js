@@ -139,4 +139,5 @@ const makePortcullis = (root, key, label) => ({
 });
 
 module.exports = makePortcullis(ROOT, 'portcullis', 'Portcullis');
+module.exports.productNodeFlags = productNodeFlags;
 module.exports.at = (root) => makePortcullis(path.resolve(root), 'before', `Portcullis before (${root})`);
