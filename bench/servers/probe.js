@@ -24,7 +24,7 @@ if (port) {
   // stall of the loop can be told from a GC pause in the same window. Kinds from perf_hooks.constants
   // (major = mark-compact 4, minor = scavenge 1, incremental marking 8, weak callbacks 16).
   const { NODE_PERFORMANCE_GC_MAJOR: MAJOR, NODE_PERFORMANCE_GC_MINOR: MINOR } = require('node:perf_hooks').constants;
-  const freshGc = () => ({ count: 0, ms: 0, maxMs: 0, maxKind: 0, majors: 0, majorMaxMs: 0, minorMaxMs: 0 });
+  const freshGc = () => ({ count: 0, ms: 0, maxMs: 0, majors: 0, majorMaxMs: 0, minorMaxMs: 0 });
   let gc = freshGc();
   const gcObserver = new PerformanceObserver((list) => {
     for (const e of list.getEntries()) {
@@ -32,7 +32,7 @@ if (port) {
       gc.count++; gc.ms += e.duration;
       if (kind === MAJOR) { gc.majors++; if (e.duration > gc.majorMaxMs) gc.majorMaxMs = e.duration; }
       if (kind === MINOR && e.duration > gc.minorMaxMs) gc.minorMaxMs = e.duration;
-      if (e.duration > gc.maxMs) { gc.maxMs = e.duration; gc.maxKind = kind; }
+      if (e.duration > gc.maxMs) gc.maxMs = e.duration;
     }
   });
   const sample = () => {
