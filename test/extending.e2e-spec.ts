@@ -97,6 +97,22 @@ describe('adding an endpoint is a NestJS task (e2e)', () => {
     c.close();
   });
 
+  it('the handlers are made once per gateway, yet each frame reaches them with its own socket', async () => {
+    const rooms = ['north', 'south', 'east'];
+    const clients = await Promise.all(rooms.map(async (room) => {
+      const c = WsTestClient.connect(url(room), { headers: { Authorization: `Bearer ${alice.accessToken}` } });
+      await c.next('ready');
+      return c;
+    }));
+    // Sent together, so the three frames are in the handler at the same time.
+    const ids = clients.map((c, i) => c.send('chat_message', { content: `from ${rooms[i]}` }));
+    const replies = await Promise.all(clients.map((c) => c.next('status')));
+    expect(replies.map((r) => [r.refId, r.payload])).toEqual(rooms.map((room, i) => [ids[i], { room, echo: `from ${room}` }]));
+    const guardSawFrames = seen.filter((s) => !s.handshake).map((s) => s.pattern);
+    expect(guardSawFrames).toEqual(['chat_message', 'chat_message', 'chat_message']);
+    clients.forEach((c) => c.close());
+  });
+
   it('a resource guard that refuses closes after ready, before any data; a bad payload is BAD_REQUEST from the pipe, socket open', async () => {
     const refused = WsTestClient.connect(url('closed'), { headers: { Authorization: `Bearer ${alice.accessToken}` } });
     expect((await refused.closedWithin()).code).toBe(4003);

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Writable } from 'node:stream';
 import type { WebSocket } from 'ws';
 import { CloseSpec } from './close-codes';
+import type { GatewayHandler } from './nest/gateway-handlers';
 import { ServerFrames, ServerFrameType } from './frame-types';
 import type { WsTraffic } from './realtime.metrics';
 
@@ -39,8 +40,8 @@ export class Connection {
   resource: Record<string, string> = {};
   alive = true;
   private ctx?: Record<string, unknown>;
-  /** The gateway's @SubscribeMessage handlers bound to this socket, by the endpoint's pattern index (set once authenticated). */
-  handlers: Array<(data: unknown, pattern: string) => unknown> | undefined;
+  /** The endpoint's @SubscribeMessage handlers by pattern index, shared by its sockets; set once the handshake has been accepted. */
+  handlers: readonly GatewayHandler[] | undefined;
   /** Set while the handshake waits for a first-frame `auth`: the next frame goes here, not to a handler. */
   firstFrame: ((data: Buffer, isBinary: boolean) => void) | undefined;
   // The frame queue and the lists below are made on first use: most sockets never need some of them,

@@ -1,5 +1,5 @@
 import { INestApplication, Logger } from '@nestjs/common';
-import { ModulesContainer } from '@nestjs/core';
+import type { NestContainer } from '@nestjs/core/injector/container';
 import { WsAdapter } from '@nestjs/platform-ws';
 import type { MessageMappingProperties } from '@nestjs/websockets';
 import type { IncomingMessage, Server } from 'node:http';
@@ -20,6 +20,7 @@ import { isOriginAllowed } from '../origin-policy';
 import { RealtimeMetrics } from '../realtime.metrics';
 import { HeartbeatSweep, rejectUpgrade, waitClosed, withTimeout } from '../socket-utils';
 import { WsHandshake } from '../ws-handshake';
+import { GatewayHandler } from './gateway-handlers';
 import { HandshakeRunner } from './handshake-runner';
 import { BINARY_FRAME, INVALID_FRAME } from './ws-decorators';
 import { resolveGateway, WsEndpoint } from './ws-endpoint';
@@ -33,10 +34,9 @@ const CONN = Symbol('portcullis.connection');
 type TaggedSocket = WebSocket & { [CONN]: Connection };
 const connOf = (ws: WebSocket): Connection => (ws as TaggedSocket)[CONN];
 
-type Handler = (data: unknown, pattern: string) => unknown;
 interface Deps {
   config: AppConfig; registry: ConnectionRegistry; closer: ConnectionCloser; runner: HandshakeRunner;
-  metrics: RealtimeMetrics; filter: WsPolicyFilter; modules: ModulesContainer;
+  metrics: RealtimeMetrics; filter: WsPolicyFilter;
 }
 
 /**
@@ -72,7 +72,10 @@ export class PortcullisWsAdapter extends WsAdapter {
 
   override bindClientConnect(endpoint: WsEndpoint, callback: (...args: unknown[]) => void): void {
     endpoint.onConnection = callback;
-    endpoint.gateway = resolveGateway(this.d.modules, endpoint.path);
+    // The application's container, as Nest's SocketModule is given it (NestApplicationContext keeps it, protected).
+    const container = (this.app as unknown as { container: NestContainer }).container;
+    const gateway = (endpoint.gateway = resolveGateway(container, endpoint.path));
+    for (const { message, handler } of gateway.messageHandlers) endpoint.handlers[endpoint.patternIndex(message)] = handler;
   }
 
   /** Only a gateway with `handleDisconnect` needs to hear of it: a hook per socket is memory held for its whole life. */
@@ -80,13 +83,14 @@ export class PortcullisWsAdapter extends WsAdapter {
     if (this.endpointOf(conn)?.gateway?.handlesDisconnect) conn.onClose(callback);
   }
 
-  /** Nest hands us the gateway's @SubscribeMessage handlers, bound to this socket; frames are dispatched to them in `dispatch`. */
-  override bindMessageHandlers(conn: Connection, handlers: MessageMappingProperties[]): void {
-    const endpoint = this.endpointOf(conn)!;
-    const bound: Handler[] = [];
-    for (const h of handlers) bound[endpoint.patternIndex(String(h.message))] = h.callback as Handler;
-    // An array on the socket itself: a Map (or a WeakMap entry) per socket cost a few hundred bytes more at 10,000 sockets.
-    conn.handlers = bound;
+  /**
+   * Nest hands us the gateway's handlers bound to this socket, once its
+   * handshake has been accepted. Frames are dispatched to the endpoint's
+   * unbound copies instead (see createGatewayHandlers: the same pipeline,
+   * without ~0.5 KiB kept per socket); from here on the socket takes frames.
+   */
+  override bindMessageHandlers(conn: Connection, _handlers: MessageMappingProperties[]): void {
+    conn.handlers = this.endpointOf(conn)!.handlers;
   }
 
   /** Called by Nest once per gateway on shutdown: the first call drains every socket, the others wait for it. */
@@ -131,7 +135,6 @@ export class PortcullisWsAdapter extends WsAdapter {
     const deps: Deps = {
       config: this.app.get(AppConfig), registry: this.app.get(ConnectionRegistry), closer: this.app.get(ConnectionCloser),
       runner: this.app.get(HandshakeRunner), metrics: this.app.get(RealtimeMetrics), filter: this.app.get(WsPolicyFilter),
-      modules: this.app.get(ModulesContainer),
     };
     deps.metrics.unauthenticated = () => deps.registry.unauthenticatedCount;
     return deps;
@@ -256,10 +259,10 @@ export class PortcullisWsAdapter extends WsAdapter {
   }
 
   /** Runs the handler through Nest's pipeline (guards, any interceptors, pipes, filter) and sends what it returns as `{event, data}`. */
-  private async invoke(conn: Connection, handler: Handler, body: unknown, pattern: string): Promise<void> {
+  private async invoke(conn: Connection, handler: GatewayHandler, body: unknown, pattern: string): Promise<void> {
     const refId = (body as { id?: string }).id;
     try {
-      let result = await handler(body, pattern);
+      let result = await handler(conn, body, pattern);
       if (isObservable(result)) result = await lastValueFrom(result as Observable<unknown>, { defaultValue: undefined });
       const reply = result as { event?: unknown; data?: unknown } | undefined;
       if (reply && typeof reply.event === 'string') conn.send(reply.event as 'pong', reply.data as Record<string, never>, refId);
@@ -290,7 +293,7 @@ export class PortcullisWsAdapter extends WsAdapter {
   }
 }
 
-function handlerFor(handlers: Handler[], endpoint: WsEndpoint, pattern: string): Handler | undefined {
+function handlerFor(handlers: readonly GatewayHandler[], endpoint: WsEndpoint, pattern: string): GatewayHandler | undefined {
   const i = endpoint.patternIndex(pattern, false);
   return i < 0 ? undefined : handlers[i];
 }

@@ -1,9 +1,10 @@
 import { CanActivate, Type } from '@nestjs/common';
 import { GUARDS_METADATA } from '@nestjs/common/constants';
-import { ModulesContainer } from '@nestjs/core';
+import type { NestContainer } from '@nestjs/core/injector/container';
 import type { Module } from '@nestjs/core/injector/module';
 import { GATEWAY_OPTIONS, MESSAGE_MAPPING_METADATA, MESSAGE_METADATA } from '@nestjs/websockets/constants';
 import type { Connection } from '../connection';
+import { createGatewayHandlers, GatewayHandler } from './gateway-handlers';
 import { PIPELINED, RESOURCE_CHECK } from './ws-decorators';
 
 /** A gateway as the adapter needs it at connect time: its class guards, split at the first resource check. */
@@ -22,6 +23,8 @@ export interface ResolvedGateway {
   handshakeHandler: (...args: unknown[]) => unknown;
   /** Whether the gateway implements `handleDisconnect` (Nest's disconnect hook is bound per socket only then). */
   handlesDisconnect: boolean;
+  /** The @SubscribeMessage handlers through Nest's pipeline, made once for every socket of the gateway. */
+  messageHandlers: Array<{ message: string; handler: GatewayHandler }>;
 }
 
 /** One `@WebSocketGateway({ path })`: what `WsAdapter.create()` returns for it, and what the upgrade is routed by. */
@@ -29,6 +32,8 @@ export class WsEndpoint {
   gateway?: ResolvedGateway;
   /** NestJS's connection callback: runs `handleConnection` and binds the message handlers. */
   onConnection?: (...args: unknown[]) => void;
+  /** The gateway's handlers by pattern index (see `patternIndex`), shared by all its sockets. */
+  readonly handlers: GatewayHandler[] = [];
   private readonly re: RegExp;
   private readonly names: string[] = [];
   private readonly patterns = new Map<string, number>();
@@ -67,9 +72,9 @@ export class WsEndpoint {
  * Finds the gateway class declared with this path and resolves its class
  * guards from its module, the way Nest's own GuardsContextCreator does.
  */
-export function resolveGateway(modules: ModulesContainer, path: string): ResolvedGateway {
+export function resolveGateway(container: NestContainer, path: string): ResolvedGateway {
   const found: Array<{ module: Module; instance: object; metatype: Type<unknown> }> = [];
-  for (const module of modules.values()) {
+  for (const module of container.getModules().values()) {
     for (const wrapper of module.providers.values()) {
       const metatype = wrapper.metatype as Type<unknown> | undefined;
       if (!metatype || !wrapper.instance || typeof metatype !== 'function') continue;
@@ -90,6 +95,7 @@ export function resolveGateway(modules: ModulesContainer, path: string): Resolve
     arrived: typeof hooks.frameArrived === 'function' ? hooks.frameArrived.bind(instance) as ResolvedGateway['arrived'] : undefined,
     handshakeHandler: handleConnection ?? function handshake() { return undefined; },
     handlesDisconnect: typeof hooks.handleDisconnect === 'function',
+    messageHandlers: createGatewayHandlers(container, instance, module.token),
   };
 }
 
