@@ -58,6 +58,8 @@ const makePortcullis = (root, key, label) => ({
       BENCH_PROBE_PORT: String(probePort),
       // ctx.env: settings a scenario needs on top (the soak: JWT_ACCESS_TTL, WS_REAUTH_LEAD_MS, ...).
       ...(ctx && ctx.env),
+      // BENCH_SERVER_ENV="K=V K2=V2": environment for the server only, e.g. an allocator (LD_PRELOAD, MALLOC_*).
+      ...Object.fromEntries((process.env.BENCH_SERVER_ENV || '').split(' ').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])),
     };
     // single instance, embedded SQLite, unless the scenario names a PostgreSQL / Redis (bench/unit-costs.js --pg)
     for (const k of ['REDIS_URL', 'DATABASE_URL']) if (!(ctx && ctx.env && ctx.env[k])) env[k] = undefined;

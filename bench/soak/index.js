@@ -149,11 +149,11 @@ async function main() {
     for (const e of cs.hists) for (const k of Object.keys(h)) addEncoded(h[k], e[k]);
     const d = {}; for (const k of Object.keys(cs)) if (typeof cs[k] === 'number') d[k] = cs[k] - (prevC[k] || 0);
     const dt = (sv.at - prevS.at) / 1000;
-    const row = { t: (sv.at - startAt) / 1000, dt, warm: !!marked, sockets: cs.open, eld: sv.eld, ctl, gc: sv.gc, rss: sv.rss, heapUsed: sv.heapUsed,
+    const row = { t: (sv.at - startAt) / 1000, dt, warm: !!marked, sockets: cs.open, eld: sv.eld, ctl, gc: sv.gc, rss: sv.rss, heapUsed: sv.heapUsed, heapTotal: sv.heapTotal, external: sv.external,
       cpu: ((sv.cpuUserUs + sv.cpuSystemUs) - (prevS.cpuUserUs + prevS.cpuSystemUs)) / 1e6 / dt, loaderCpu: d.cpuUs / 1e6 / dt, d, h };
     windows.push(row);
     const f = (x, n = 1) => (Number.isFinite(x) ? x.toFixed(n) : '—');
-    log(`  t=${f(row.t, 0)}s${row.warm ? '' : ' (warm-up)'} sockets ${row.sockets} | loop p50 ${f(sv.eld.p50)} p99 ${f(sv.eld.p99)} max ${f(sv.eld.max)} ms (control p99 ${f(ctl.p99)} max ${f(ctl.max)}; GC pause max ${f(sv.gc && sv.gc.maxMs)}, ${sv.gc ? sv.gc.majors : 0} mark-compacts) | RSS ${f(sv.rss / 1048576)} MiB, heap ${f(sv.heapUsed / 1048576)} MiB | CPU ${f(row.cpu * 100, 0)}% ` +
+    log(`  t=${f(row.t, 0)}s${row.warm ? '' : ' (warm-up)'} sockets ${row.sockets} | loop p50 ${f(sv.eld.p50)} p99 ${f(sv.eld.p99)} max ${f(sv.eld.max)} ms (control p99 ${f(ctl.p99)} max ${f(ctl.max)}; GC pause max ${f(sv.gc && sv.gc.maxMs)}, ${sv.gc ? sv.gc.majors : 0} mark-compacts) | RSS ${f(sv.rss / 1048576)} MiB, heap ${f(sv.heapUsed / 1048576)} MiB (V8 holds ${f(sv.heapTotal / 1048576)}, external ${f(sv.external / 1048576)}) | CPU ${f(row.cpu * 100, 0)}% ` +
       `| connects ${d.connects} unexpected ${d.unexpected} | auth_required ${d.reauthRequired} auth_ok ${d.reauthOk} failed ${d.reauthFailed} | chat ${d.chatSent} → ${d.deliveries} deliveries, p99 ${f(h.delivery.totalCount ? h.delivery.getValueAtPercentile(99) / 1000 : NaN)} ms`);
     prevS = sv; prevC = cs;
     if (!marked && row.t >= S.warmupS - 1e-3) { marked = await probe('/soak/mark'); await control.get('/soak/mark'); }
