@@ -104,7 +104,7 @@ describe('adding an endpoint is a NestJS task (e2e)', () => {
       await c.next('ready');
       return c;
     }));
-    // Sent together, so the three frames are in the handler at the same time.
+    // Sent together, so the three sockets' frames are handled in the same turns of the event loop.
     const ids = clients.map((c, i) => c.send('chat_message', { content: `from ${rooms[i]}` }));
     const replies = await Promise.all(clients.map((c) => c.next('status')));
     expect(replies.map((r) => [r.refId, r.payload])).toEqual(rooms.map((room, i) => [ids[i], { room, echo: `from ${room}` }]));

@@ -69,8 +69,9 @@ export class WsEndpoint {
 }
 
 /**
- * Finds the gateway class declared with this path and resolves its class
- * guards from its module, the way Nest's own GuardsContextCreator does.
+ * Finds the gateway class declared with this path, resolves its class guards
+ * from its module the way Nest's own GuardsContextCreator does, and makes its
+ * message handlers once for all its sockets (createGatewayHandlers).
  */
 export function resolveGateway(container: NestContainer, path: string): ResolvedGateway {
   const found: Array<{ module: Module; instance: object; metatype: Type<unknown> }> = [];
