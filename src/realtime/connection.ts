@@ -40,8 +40,8 @@ export class Connection {
   resource: Record<string, string> = {};
   alive = true;
   private ctx?: Record<string, unknown>;
-  /** The endpoint's @SubscribeMessage handlers by pattern index, shared by its sockets; set once the handshake has been accepted. */
-  handlers: readonly GatewayHandler[] | undefined;
+  /** The gateway's @SubscribeMessage handlers by frame type, shared by its sockets; set once the handshake has been accepted. */
+  handlers: ReadonlyMap<string, GatewayHandler> | undefined;
   /** Set while the handshake waits for a first-frame `auth`: the next frame goes here, not to a handler. */
   firstFrame: ((data: Buffer, isBinary: boolean) => void) | undefined;
   // The frame queue and the lists below are made on first use: most sockets never need some of them,

@@ -23,15 +23,13 @@ export type GatewayHandler = (client: unknown, data: unknown, pattern: string) =
  * socket's heap (docs/capacity.md). The adapter ignores those copies and
  * dispatches through these.
  */
-export function createGatewayHandlers(container: NestContainer, instance: object, moduleKey: string): Array<{ message: string; handler: GatewayHandler }> {
+export function createGatewayHandlers(container: NestContainer, instance: object, moduleKey: string): Map<string, GatewayHandler> {
   const creator = new WsContextCreator(
     new WsProxy(), new ExceptionFiltersContext(container),
     new PipesContextCreator(container), new PipesConsumer(),
     new GuardsContextCreator(container), new GuardsConsumer(),
     new InterceptorsContextCreator(container), new InterceptorsConsumer(),
   );
-  return new GatewayMetadataExplorer(new MetadataScanner()).explore(instance).map(({ message, methodName, callback }) => ({
-    message: String(message),
-    handler: creator.create(instance, callback, moduleKey, methodName) as GatewayHandler,
-  }));
+  const explored = new GatewayMetadataExplorer(new MetadataScanner()).explore(instance);
+  return new Map(explored.map(({ message, methodName, callback }) => [String(message), creator.create(instance, callback, moduleKey, methodName) as GatewayHandler]));
 }

@@ -74,8 +74,7 @@ export class PortcullisWsAdapter extends WsAdapter {
     endpoint.onConnection = callback;
     // The application's container, as Nest's SocketModule is given it (NestApplicationContext keeps it, protected).
     const container = (this.app as unknown as { container: NestContainer }).container;
-    const gateway = (endpoint.gateway = resolveGateway(container, endpoint.path));
-    for (const { message, handler } of gateway.messageHandlers) endpoint.handlers[endpoint.patternIndex(message)] = handler;
+    endpoint.gateway = resolveGateway(container, endpoint.path);
   }
 
   /** Only a gateway with `handleDisconnect` needs to hear of it: a hook per socket is memory held for its whole life. */
@@ -90,7 +89,7 @@ export class PortcullisWsAdapter extends WsAdapter {
    * without ~0.5 KiB kept per socket); from here on the socket takes frames.
    */
   override bindMessageHandlers(conn: Connection, _handlers: MessageMappingProperties[]): void {
-    conn.handlers = this.endpointOf(conn)!.handlers;
+    conn.handlers = this.endpointOf(conn)!.gateway!.handlers;
   }
 
   /** Called by Nest once per gateway on shutdown: the first call drains every socket, the others wait for it. */
@@ -245,13 +244,13 @@ export class PortcullisWsAdapter extends WsAdapter {
       pattern = parsed.ok ? parsed.frame.type : INVALID_FRAME;
       body = parsed.ok ? parsed.frame : { id: parsed.refId, error: new InvalidInputError('frame', parsed.message) };
     }
-    let handler = handlerFor(handlers, endpoint, pattern);
+    let handler = handlers.get(pattern);
     if (!handler) {
       const id = (body as { id?: string }).id;
       const what = isBinary ? 'binary frames are' : `${pattern} is`;
       body = { id, error: new InvalidInputError('type', `${what} not accepted on this endpoint`) };
       pattern = INVALID_FRAME;
-      handler = handlerFor(handlers, endpoint, INVALID_FRAME);
+      handler = handlers.get(INVALID_FRAME);
       if (!handler) return this.d.filter.handle(conn, (body as { error: Error }).error, id);
     }
     const invoke = () => this.invoke(conn, handler!, body, pattern);
@@ -291,9 +290,4 @@ export class PortcullisWsAdapter extends WsAdapter {
     await withTimeout(Promise.all(conns.map((c) => waitClosed(c.ws))), 2000);
     for (const c of conns) c.ws.terminate();
   }
-}
-
-function handlerFor(handlers: readonly GatewayHandler[], endpoint: WsEndpoint, pattern: string): GatewayHandler | undefined {
-  const i = endpoint.patternIndex(pattern, false);
-  return i < 0 ? undefined : handlers[i];
 }

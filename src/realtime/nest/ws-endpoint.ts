@@ -23,8 +23,8 @@ export interface ResolvedGateway {
   handshakeHandler: (...args: unknown[]) => unknown;
   /** Whether the gateway implements `handleDisconnect` (Nest's disconnect hook is bound per socket only then). */
   handlesDisconnect: boolean;
-  /** The @SubscribeMessage handlers through Nest's pipeline, made once for every socket of the gateway. */
-  messageHandlers: Array<{ message: string; handler: GatewayHandler }>;
+  /** The @SubscribeMessage handlers through Nest's pipeline by frame type, made once for every socket of the gateway. */
+  handlers: ReadonlyMap<string, GatewayHandler>;
 }
 
 /** One `@WebSocketGateway({ path })`: what `WsAdapter.create()` returns for it, and what the upgrade is routed by. */
@@ -32,11 +32,8 @@ export class WsEndpoint {
   gateway?: ResolvedGateway;
   /** NestJS's connection callback: runs `handleConnection` and binds the message handlers. */
   onConnection?: (...args: unknown[]) => void;
-  /** The gateway's handlers by pattern index (see `patternIndex`), shared by all its sockets. */
-  readonly handlers: GatewayHandler[] = [];
   private readonly re: RegExp;
   private readonly names: string[] = [];
-  private readonly patterns = new Map<string, number>();
 
   constructor(readonly path: string) {
     const pattern = path.replace(/:([A-Za-z]+)/g, (_, name: string) => {
@@ -44,16 +41,6 @@ export class WsEndpoint {
       return '([^/]+)';
     });
     this.re = new RegExp(`^${pattern}/?$`);
-  }
-
-  /** A frame pattern's slot in each socket's handler array; -1 for one this endpoint has no handler for (when `add` is false). */
-  patternIndex(pattern: string, add = true): number {
-    let i = this.patterns.get(pattern);
-    if (i === undefined) {
-      if (!add) return -1;
-      this.patterns.set(pattern, (i = this.patterns.size));
-    }
-    return i;
   }
 
   /** Path params (`{conversationId}`) when the path matches, else undefined. */
@@ -96,7 +83,7 @@ export function resolveGateway(container: NestContainer, path: string): Resolved
     arrived: typeof hooks.frameArrived === 'function' ? hooks.frameArrived.bind(instance) as ResolvedGateway['arrived'] : undefined,
     handshakeHandler: handleConnection ?? function handshake() { return undefined; },
     handlesDisconnect: typeof hooks.handleDisconnect === 'function',
-    messageHandlers: createGatewayHandlers(container, instance, module.token),
+    handlers: createGatewayHandlers(container, instance, module.token),
   };
 }
 
