@@ -15,10 +15,9 @@
 //     COSTS_PG_URL (default postgres://postgres@127.0.0.1:5432/postgres), dropped afterwards,
 //     and its own key prefix on COSTS_REDIS_URL (default redis://127.0.0.1:6379). Loopback only.
 const crypto = require('node:crypto');
-const fs = require('node:fs');
 const WebSocket = require('ws');
 const portcullis = require('./servers/portcullis');
-const { cpuUs, rssBytes, httpJson, sleep } = require('./lib/proc');
+const { cpuUs, minorFaults, rssBytes, httpJson, sleep } = require('./lib/proc');
 
 const PG = process.argv.includes('--pg');
 const SOCKETS = Number(process.env.COSTS_SOCKETS || 2000);
@@ -27,8 +26,6 @@ const subOf = (token) => JSON.parse(Buffer.from(token.split('.')[1], 'base64url'
 const rows = [];
 const row = (what, us, extra = '') => { rows.push([what, `${Math.round(us).toLocaleString('en-US')} µs${extra ? ` (${extra})` : ''}`]); return us; };
 
-/** Minor page faults of a process so far (/proc/<pid>/stat, field 10). */
-const minorFaults = (pid) => Number(fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[7]);
 /** CPU µs per wall ms of an idle server (its timers, and the probe's 1 ms event-loop sampler: ~2% of a core), over 2 s. */
 async function idleRate(server) { const a = cpuUs(server.pid); const t = Date.now(); await sleep(2000); return (cpuUs(server.pid) - a) / (Date.now() - t); }
 /** Server CPU µs and wall ms while `work` runs, less what the server burns idle over the same time. */
@@ -78,14 +75,16 @@ async function perInstance(server) {
   row('login (POST /v1/auth/login), 10 in sequence', logins.us / 10, `${(logins.ms / 10).toFixed(1)} ms wall each`);
   // A burst: argon2 runs on libuv's threads, and what the allocator keeps of its 19 MiB per hash shows in RSS
   // (docs/deployment.md: glibc keeps it and the next hash is fast; BENCH_SERVER_ENV=LD_PRELOAD=... to compare).
-  const B = 200; let sent = 0;
+  const B = 200; let sent = 0; let refused = 0;
   const faults0 = minorFaults(server.pid);
   const burst = await cpuOver(server, async () => {
-    const worker = async () => { while (sent < B) { sent++; await httpJson('POST', `${server.base}/v1/auth/login`, { email, password }); } };
+    const worker = async () => {
+      while (sent < B) { sent++; if ((await httpJson('POST', `${server.base}/v1/auth/login`, { email, password })).status !== 200) refused++; }
+    };
     await Promise.all(Array.from({ length: 16 }, worker));
   });
   const mib = (b) => (b / 1048576).toFixed(0);
-  row(`login burst, ${B}, 16 at a time`, burst.us / B, `${(burst.ms / 1000).toFixed(1)} s wall; ${Math.round((minorFaults(server.pid) - faults0) / B).toLocaleString('en-US')} minor page faults a login; server RSS ${mib(rssBefore)} MiB before the logins, ${mib(rssBytes(server.pid))} after`);
+  row(`login burst, ${B}, 16 at a time`, burst.us / B, `${(burst.ms / 1000).toFixed(1)} s wall; ${refused} not 200; ${Math.round((minorFaults(server.pid) - faults0) / B).toLocaleString('en-US')} minor page faults a login; server RSS ${mib(rssBefore)} MiB before the logins, ${mib(rssBytes(server.pid))} after`);
   let failed = 0; const R = 300;
   const refresh = await cpuOver(server, async () => {
     for (let i = 0; i < R; i++) {

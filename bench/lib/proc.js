@@ -10,13 +10,21 @@ try { CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) |
 let HAS_TASKSET = false;
 try { execFileSync('taskset', ['-c', '0', 'true']); HAS_TASKSET = os.cpus().length >= 2; } catch {}
 
+/** The fields of /proc/<pid>/stat from field 3 (state) on: f[0] is field 3. After the last ')', as the name may hold one. */
+function statFields(pid) {
+  const s = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return s.slice(s.lastIndexOf(')') + 2).split(' ');
+}
 /** utime+stime of a process, in microseconds, from /proc/<pid>/stat. */
 function cpuUs(pid) {
   try {
-    const s = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = s.slice(s.lastIndexOf(')') + 2).split(' '); // f[0] is field 3 (state)
+    const f = statFields(pid);
     return ((Number(f[11]) + Number(f[12])) * 1e6) / CLK_TCK; // fields 14, 15
   } catch { return NaN; }
+}
+/** Minor page faults of a process so far, from /proc/<pid>/stat (field 10). */
+function minorFaults(pid) {
+  try { return Number(statFields(pid)[7]); } catch { return NaN; }
 }
 function rssBytes(pid) {
   try { return Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) * 1024; } catch { return NaN; }
@@ -70,4 +78,4 @@ function httpJson(method, url, body, headers = {}, agent = undefined, retried = 
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-module.exports = { cpuUs, rssBytes, freePort, spawnPinned, httpJson, sleep, HAS_TASKSET, CLK_TCK };
+module.exports = { cpuUs, minorFaults, rssBytes, freePort, spawnPinned, httpJson, sleep, HAS_TASKSET, CLK_TCK };
