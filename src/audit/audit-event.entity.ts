@@ -1,9 +1,9 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryColumn } from 'typeorm';
-import { newId } from '../common/util/ids';
+import { newTimeOrderedId } from '../common/util/ids';
 
 @Entity('audit_events')
 export class AuditEvent {
-  @PrimaryColumn({ type: 'varchar', length: 36 }) id: string = newId();
+  @PrimaryColumn({ type: 'varchar', length: 36 }) id: string = newTimeOrderedId();
   @Index() @Column({ type: 'varchar', length: 64 }) type: string;
   @Index() @Column({ name: 'user_id', type: 'varchar', length: 36, nullable: true }) userId: string | null;
   @Column({ name: 'session_id', type: 'varchar', length: 36, nullable: true }) sessionId: string | null;

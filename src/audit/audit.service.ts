@@ -1,5 +1,5 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import { newId } from '../common/util/ids';
+import { newTimeOrderedId } from '../common/util/ids';
 import { InvalidInputError } from '../common/errors/domain-errors';
 import { AuditRepository, AuditRow } from './audit.repository';
 
@@ -81,7 +81,7 @@ export class AuditService implements BeforeApplicationShutdown, OnApplicationShu
 
   private row(type: string, rec: AuditRecord): AuditRow {
     return {
-      id: newId(), type, userId: rec.userId ?? null, sessionId: rec.sessionId ?? null, ip: rec.ip?.slice(0, 64) ?? null,
+      id: newTimeOrderedId(), type, userId: rec.userId ?? null, sessionId: rec.sessionId ?? null, ip: rec.ip?.slice(0, 64) ?? null,
       reason: rec.reason?.slice(0, 255) ?? null, detail: rec.detail ? JSON.stringify(rec.detail) : null, createdAt: new Date(),
     };
   }
