@@ -55,11 +55,10 @@ async function measure(label, id) {
   const cpu = process.cpuUsage(t0);
   const wall = Date.now() - w0;
   await db.destroy();
-  const walBytes = fs.existsSync(path.join(dir, 'a.sqlite-wal')) ? fs.statSync(path.join(dir, 'a.sqlite-wal')).size : 0;
   const dbBytes = fs.statSync(path.join(dir, 'a.sqlite')).size;
   fs.rmSync(dir, { recursive: true, force: true });
   const us = (x) => (x / MEASURED).toFixed(1);
-  console.log(`${label.padEnd(26)} ${us(cpu.user + cpu.system).padStart(6)} µs CPU/row (user ${us(cpu.user)}, system ${us(cpu.system)}), ${(wall * 1000 / MEASURED).toFixed(1)} µs wall/row, database ${(dbBytes / 2 ** 20).toFixed(0)} MiB, WAL ${(walBytes / 2 ** 20).toFixed(1)} MiB`);
+  console.log(`${label.padEnd(26)} ${us(cpu.user + cpu.system).padStart(6)} µs CPU/row (user ${us(cpu.user)}, system ${us(cpu.system)}), ${(wall * 1000 / MEASURED).toFixed(1)} µs wall/row, database ${(dbBytes / 2 ** 20).toFixed(0)} MiB`);
 }
 
 (async () => {
