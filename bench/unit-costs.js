@@ -3,7 +3,7 @@
 // Server CPU per unit of work, the figures docs/capacity.md multiplies out:
 // an idle socket and a heartbeat ping, a header connect, a login (alone, and in a
 // burst of 200 with its page faults and RSS: what the allocator keeps), a token
-// refresh (POST /v1/auth/refresh), a re-auth, a chat message (stored, acked,
+// refresh (POST /v1/auth/refresh), a REST read (GET over keep-alive), a re-auth, a chat message (stored, acked,
 // delivered to 100 sockets). Δ(utime+stime) of the server from /proc/<pid>/stat,
 // less its idle rate over the same time, ÷ the count; small counts, one thing
 // at a time. Prints figures; asserts nothing.
@@ -15,6 +15,7 @@
 //     COSTS_PG_URL (default postgres://postgres@127.0.0.1:5432/postgres), dropped afterwards,
 //     and its own key prefix on COSTS_REDIS_URL (default redis://127.0.0.1:6379). Loopback only.
 const crypto = require('node:crypto');
+const http = require('node:http');
 const WebSocket = require('ws');
 const portcullis = require('./servers/portcullis');
 const { cpuUs, minorFaults, rssBytes, httpJson, sleep } = require('./lib/proc');
@@ -85,6 +86,18 @@ async function perInstance(server) {
   });
   const mib = (b) => (b / 1048576).toFixed(0);
   row(`login burst, ${B}, 16 at a time`, burst.us / B, `${(burst.ms / 1000).toFixed(1)} s wall; ${refused} not 200; ${Math.round((minorFaults(server.pid) - faults0) / B).toLocaleString('en-US')} minor page faults a login; server RSS ${mib(rssBefore)} MiB before the logins, ${mib(rssBytes(server.pid))} after`);
+  // A cheap authenticated REST read over one keep-alive connection: what the HTTP stack itself costs a request
+  // (Express, the guard, validation, logging middleware) beside one indexed row read.
+  const G = 2000; let notOk = 0;
+  const keepAlive = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const gets = await cpuOver(server, async () => {
+    for (let i = 0; i < G; i++) {
+      const r = await httpJson('GET', `${server.base}/v1/conversations/${server.conversationId}`, undefined, { authorization: `Bearer ${server.token}` }, keepAlive);
+      if (r.status !== 200) notOk++;
+    }
+  });
+  keepAlive.destroy();
+  row(`REST read (GET /v1/conversations/:id), ${G} in sequence, keep-alive`, gets.us / G, `${(gets.ms / G).toFixed(2)} ms wall each${notOk ? `, ${notOk} not 200` : ''}`);
   let failed = 0; const R = 300;
   const refresh = await cpuOver(server, async () => {
     for (let i = 0; i < R; i++) {

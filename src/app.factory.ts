@@ -31,7 +31,8 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
   // Express must not read forwarding headers on its own: requestContext sets req.ip from TRUST_PROXY, one rule for REST and sockets.
   app.set('trust proxy', false);
   app.use(requestContext(config.http.clientAddress));
-  app.use(app.get<HttpLogger>(HTTP_LOGGER));
+  const requestLog = app.get<HttpLogger | null>(HTTP_LOGGER);
+  if (requestLog) app.use(requestLog);
   if (config.http.corsOrigins.length) app.enableCors(corsOptions(config.http.corsOrigins));
   applyHttpTimeouts(app.getHttpServer(), config.http);
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, stopAtFirstError: false }));

@@ -22,7 +22,10 @@ export const REDACT_PATHS = [
   'password', 'accessToken', 'refreshToken', 'token', 'ticket', 'secret',
 ];
 
-/** The pino-http request-logging middleware (configureApp mounts it after requestContext). */
+/** The level of the request lines (pino-http's one level for every request, failed ones included). */
+export const ACCESS_LOG_LEVEL = 'info';
+
+/** The pino-http request-logging middleware, or null when the level writes no request line (configureApp mounts it after requestContext). */
 export const HTTP_LOGGER = Symbol('HTTP_LOGGER');
 
 /**
@@ -35,13 +38,17 @@ export const HTTP_LOGGER = Symbol('HTTP_LOGGER');
  * carry the request id; a service's own lines carry their context instead.
  * `destination` lets tests read what would be logged; production writes to stdout.
  */
-export function createLogging(config: AppConfig, destination?: NodeJS.WritableStream): { params: Params; http: HttpLogger } {
+export function createLogging(config: AppConfig, destination?: NodeJS.WritableStream): { params: Params; http: HttpLogger | null } {
   const tokenHeader = config.ws.tokenHeader;
   const options = { level: config.app.logLevel, redact: { paths: [...REDACT_PATHS, `req.headers["${tokenHeader}"]`], censor: '[REDACTED]' } };
   const root = destination ? pino(options, destination) : pino(options);
   setLogRoot(root);
-  const http = pinoHttp({
+  // Request lines are written at ACCESS_LOG_LEVEL. Where the level is above it (LOG_LEVEL=warn), none would be
+  // written, yet pino-http would still bind each request to a child logger (serializing and redacting its
+  // headers) and listen for its end: no middleware then (docs/capacity.md §1, REST read).
+  const http = root.isLevelEnabled(ACCESS_LOG_LEVEL) ? pinoHttp({
     logger: root,
+    useLevel: ACCESS_LOG_LEVEL,
     serializers: {
       // remoteAddress is the client address (TRUST_PROXY applied), as the limits and the audit log see it.
       req: (req: { id: unknown; method: string; url: string; headers: Record<string, unknown>; remoteAddress?: string; raw?: { ip?: string } }) => ({
@@ -51,7 +58,7 @@ export function createLogging(config: AppConfig, destination?: NodeJS.WritableSt
     // The id requestContext chose (the caller's X-Request-Id or a random one), not pino-http's per-process counter.
     genReqId: (req: IncomingMessage) => requestIdFor(req),
     autoLogging: { ignore: (req: IncomingMessage) => req.url === '/health' || req.url === '/metrics' },
-  });
+  }) : null;
   // nestjs-pino with a logger of ours and no routes: its Logger writes to `root`, its middleware runs nowhere.
   return { params: { pinoHttp: { logger: root }, useExisting: true, forRoutes: [] }, http };
 }
