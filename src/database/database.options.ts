@@ -4,6 +4,7 @@ import * as sqlite3 from 'sqlite3';
 import { DataSourceOptions } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { ENTITIES } from './entities';
+import { withPreparedStatements } from './prepared-sqlite';
 
 /** Compiled: dist/migrations/*.js; under ts-node or jest: migrations/*.ts. */
 const MIGRATIONS = [join(__dirname, '..', '..', 'migrations', '*.{js,ts}')];
@@ -22,6 +23,7 @@ export function buildDataSourceOptions(db: AppConfig['database']): DataSourceOpt
   // WAL lets readers proceed while a writer commits; busy_timeout rides out short write locks.
   // TypeORM calls sqlite3.verbose(), which wraps every call to capture a long stack trace:
   // ~8% of a chat message's CPU when profiled. Hand it the module with verbose() as a no-op.
-  const driver = { ...sqlite3, verbose: () => sqlite3 };
+  // Statements are prepared once and reused (prepared-sqlite.ts).
+  const driver = withPreparedStatements({ ...sqlite3, verbose: () => driver } as typeof sqlite3);
   return { ...common, type: 'sqlite', database: db.sqlitePath, enableWAL: true, busyTimeout: 5000, driver };
 }

@@ -7,11 +7,9 @@ export type StatementObserver = (sql: string, ok: boolean, seconds: number) => v
 
 /**
  * Prepared statements on TypeORM's one SQLite connection, prepared once and
- * reused, for the few statements that run per chat message. Through
- * `EntityManager.query` each statement is prepared again (on the driver's
- * worker thread), finalised, and passed through TypeORM's runner, logger and
- * broadcaster: about twice the CPU of running a prepared one
- * (docs/benchmarks.md).
+ * reused, for the few statements that run per chat message. TypeORM's own
+ * statements are kept prepared too (prepared-sqlite.ts), but still pass
+ * through its runner, logger and broadcaster; these skip that as well.
  *
  * They run on the same connection, so inside a transaction opened through
  * TypeORM (`inTransaction`) they are part of it. `all()` steps a statement to

@@ -1,0 +1,121 @@
+import type * as sqlite3 from 'sqlite3';
+
+type Sqlite = typeof sqlite3;
+type Callback = (this: sqlite3.Statement, err: Error | null, ...rest: unknown[]) => void;
+
+/** Statements worth keeping prepared: the ones a request runs again and again. DDL, PRAGMA and the rest run as before. */
+const REUSABLE = /^\s*(?:SELECT|INSERT|UPDATE|DELETE|WITH|BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)\b/i;
+/** `run` steps once: a write that returns rows would stay mid-statement (holding its lock) until the next use. */
+const RETURNS_ROWS = /\bRETURNING\b/i;
+
+/**
+ * The sqlite3 module TypeORM is handed, with a `Database` that keeps the
+ * statements TypeORM runs prepared and reuses them.
+ *
+ * TypeORM's SQLite runner calls `Database#all` / `Database#run` for every
+ * statement, and sqlite3 answers each call with a new statement: prepared on
+ * the driver's thread (SQLite parses and plans the SQL again), run there, and
+ * finalised on the main thread: three round trips and a parse for what, from
+ * the second time on, can be one. TypeORM's SQL for a given query is the same
+ * text every time (values are bound as parameters), so a request's statements
+ * are prepared once per process.
+ *
+ * Same answers, same errors: the cached statement is run with the very
+ * arguments `Database#all`/`run` would have passed to the new one, and its
+ * callback gets the same `this` (the statement, with `lastID` and `changes`).
+ * - A statement is cached only after it has run once the ordinary way and then
+ *   prepared without error, so a call never waits on a statement that cannot
+ *   be prepared (sqlite3 would drop such a call without answering it).
+ * - `all` steps to the end; `run` of a write without RETURNING ends at
+ *   SQLITE_DONE: neither leaves a statement holding a lock between uses.
+ *   sqlite3 resets a statement before each run. A statement whose run fails
+ *   is finalised and prepared again later, so no error state carries over.
+ * - A schema change makes SQLite re-prepare a cached statement by itself.
+ * - At most `capacity` statements are kept (least recently used goes first;
+ *   TypeORM's `IN (?, ?, …)` makes a new text per list length).
+ * - `close()` finalises them first (SQLite cannot close a connection with
+ *   statements still prepared on it).
+ */
+export function withPreparedStatements(base: Sqlite, capacity = 256): Sqlite {
+  class Database extends base.Database {
+    private readonly prepared = new Map<string, sqlite3.Statement>();
+    private readonly preparing = new Set<string>();
+    private closing = false;
+
+    override all(sql: string, ...args: unknown[]): this {
+      return this.reuse('all', sql, args) ? this : (super.all as (...a: unknown[]) => this)(sql, ...this.watch('all', sql, args));
+    }
+
+    override run(sql: string, ...args: unknown[]): this {
+      return this.reuse('run', sql, args) ? this : (super.run as (...a: unknown[]) => this)(sql, ...this.watch('run', sql, args));
+    }
+
+    override close(callback?: (err: Error | null) => void): void {
+      this.closing = true;
+      const statements = [...this.prepared.values()];
+      this.prepared.clear();
+      let left = statements.length;
+      const closeNow = () => { super.close(callback); };
+      if (!left) return closeNow();
+      for (const s of statements) s.finalize(() => { if (--left === 0) closeNow(); });
+    }
+
+    private cacheable(method: 'all' | 'run', sql: string): boolean {
+      return !this.closing && REUSABLE.test(sql) && !(method === 'run' && RETURNS_ROWS.test(sql));
+    }
+
+    /** Runs the call on the statement prepared for `sql`, if there is one; false when there is none (yet). */
+    private reuse(method: 'all' | 'run', sql: string, args: unknown[]): boolean {
+      const statement = this.cacheable(method, sql) ? this.prepared.get(sql) : undefined;
+      if (!statement) return false;
+      this.prepared.delete(sql);
+      this.prepared.set(sql, statement);
+      const last = args.length - 1;
+      const callback = typeof args[last] === 'function' ? (args[last] as Callback) : undefined;
+      const call = callback ? [...args.slice(0, last), this.onResult(sql, statement, callback)] : args;
+      (statement[method] as (...a: unknown[]) => unknown)(...call);
+      return true;
+    }
+
+    /** A statement whose run failed leaves the cache: the next use prepares it afresh. */
+    private onResult(sql: string, statement: sqlite3.Statement, callback: Callback): Callback {
+      const evict = (): void => {
+        if (this.prepared.get(sql) !== statement) return;
+        this.prepared.delete(sql);
+        statement.finalize();
+      };
+      return function (this: sqlite3.Statement, err, ...rest) {
+        if (err) evict();
+        callback.call(this, err, ...rest);
+      };
+    }
+
+    /** The ordinary call, watched: once it has succeeded, the statement is prepared for next time. */
+    private watch(method: 'all' | 'run', sql: string, args: unknown[]): unknown[] {
+      const last = args.length - 1;
+      if (!this.cacheable(method, sql) || this.preparing.has(sql) || typeof args[last] !== 'function') return args;
+      const callback = args[last] as Callback;
+      const prepareFor = (): void => this.prepareForReuse(sql);
+      return [...args.slice(0, last), function (this: sqlite3.Statement, err: Error | null, ...rest: unknown[]) {
+        if (!err) prepareFor();
+        callback.call(this, err, ...rest);
+      }];
+    }
+
+    private prepareForReuse(sql: string): void {
+      if (this.closing || this.preparing.has(sql) || this.prepared.has(sql)) return;
+      this.preparing.add(sql);
+      const statement: sqlite3.Statement = super.prepare(sql, (err: Error | null) => {
+        this.preparing.delete(sql);
+        if (err || this.closing) { if (!err) statement.finalize(); return; }
+        this.prepared.set(sql, statement);
+        if (this.prepared.size > capacity) {
+          const [oldest, evicted] = this.prepared.entries().next().value as [string, sqlite3.Statement];
+          this.prepared.delete(oldest);
+          evicted.finalize();
+        }
+      });
+    }
+  }
+  return { ...base, Database } as Sqlite;
+}
