@@ -86,8 +86,8 @@ async function perInstance(server) {
   });
   const mib = (b) => (b / 1048576).toFixed(0);
   row(`login burst, ${B}, 16 at a time`, burst.us / B, `${(burst.ms / 1000).toFixed(1)} s wall; ${refused} not 200; ${Math.round((minorFaults(server.pid) - faults0) / B).toLocaleString('en-US')} minor page faults a login; server RSS ${mib(rssBefore)} MiB before the logins, ${mib(rssBytes(server.pid))} after`);
-  // A cheap authenticated REST read over one keep-alive connection: what the HTTP stack itself costs a request
-  // (Express, the guard, validation, logging middleware) beside one indexed row read.
+  // A cheap authenticated REST read over one keep-alive connection: what the HTTP stack costs a request
+  // (Express, the guard, validation, logging middleware) with its three indexed SELECTs.
   const G = 2000; let notOk = 0;
   const keepAlive = new http.Agent({ keepAlive: true, maxSockets: 1 });
   const gets = await cpuOver(server, async () => {

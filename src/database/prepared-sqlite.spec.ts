@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import { withPreparedStatements } from './prepared-sqlite';
 import { inTransaction } from './transactions';
 
-type Db = sqlite3.Database & { prepared: Map<string, sqlite3.Statement> };
+type Db = sqlite3.Database & { prepared: Map<string, sqlite3.Statement>; preparing: Set<string> };
 
 function open(capacity?: number): Db {
   const module = withPreparedStatements(sqlite3, capacity);
@@ -17,8 +17,14 @@ const call = (db: sqlite3.Database, method: 'all' | 'run', sql: string, params: 
     });
   });
 const closed = (db: sqlite3.Database) => new Promise<void>((resolve, reject) => db.close((err) => (err ? reject(err) : resolve())));
-/** Prepared statements are cached from the callback of a background prepare: wait for the driver's thread to answer it. */
-const settle = (db: sqlite3.Database) => call(db, 'all', 'PRAGMA user_version');
+/** Statements are cached from the callback of a background prepare: wait until none is being prepared. */
+async function settle(db: sqlite3.Database): Promise<void> {
+  const preparing = (db as unknown as { preparing: Set<string> }).preparing;
+  for (let i = 0; preparing.size > 0; i++) {
+    if (i > 1000) throw new Error('a prepare never answered');
+    await new Promise((r) => setTimeout(r, 1));
+  }
+}
 
 describe('withPreparedStatements', () => {
   let db: Db;
@@ -45,6 +51,7 @@ describe('withPreparedStatements', () => {
     expect(prepare.mock.calls.map(([sql]) => sql).filter((sql) => sql === insert || sql === select)).toEqual([insert, select]);
     expect([...db.prepared.keys()]).toEqual(expect.arrayContaining([insert, select]));
     expect(db.prepared.has('CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT UNIQUE)')).toBe(false);
+    for (let i = 0; i < 2; i++) { await call(db, 'all', 'PRAGMA user_version'); await settle(db); }
     expect(db.prepared.has('PRAGMA user_version')).toBe(false);
   });
 
@@ -66,11 +73,13 @@ describe('withPreparedStatements', () => {
     expect(db.prepared.size).toBe(0);
   });
 
-  it('does not keep a write that returns rows for `run` (it would stay mid-statement), and keeps it for `all`', async () => {
+  it('does not keep a statement that returns rows for `run` (it would stay mid-statement), and keeps it for `all`', async () => {
     const sql = 'INSERT INTO t (v) VALUES (?) RETURNING k';
     await call(db, 'run', sql, ['r1']);
+    await call(db, 'run', 'SELECT k FROM t WHERE v = ?', ['r1']);
     await settle(db);
     expect(db.prepared.has(sql)).toBe(false);
+    expect(db.prepared.has('SELECT k FROM t WHERE v = ?')).toBe(false);
     expect((await call(db, 'all', sql, ['r2'])).rows).toEqual([{ k: 2 }]);
     await settle(db);
     expect((await call(db, 'all', sql, ['r3'])).rows).toEqual([{ k: 3 }]);
@@ -106,8 +115,9 @@ describe('withPreparedStatements', () => {
       const update = await ds.createQueryBuilder().update('t').set({ v: 'changed' }).where('k = :k', { k: 1 }).execute();
       expect(update.affected).toBe(1);
       expect(await ds.query('SELECT v FROM t ORDER BY k')).toEqual([{ v: 'changed' }, { v: 'kept1' }, { v: 'kept2' }]);
-      const cached = (ds.driver as unknown as { databaseConnection: Db }).databaseConnection.prepared;
-      expect([...cached.keys()]).toEqual(expect.arrayContaining(['BEGIN TRANSACTION', 'COMMIT', 'ROLLBACK']));
+      const connection = (ds.driver as unknown as { databaseConnection: Db }).databaseConnection;
+      await settle(connection);
+      expect([...connection.prepared.keys()]).toEqual(expect.arrayContaining(['BEGIN TRANSACTION', 'COMMIT', 'ROLLBACK']));
     } finally {
       await ds.destroy();
     }

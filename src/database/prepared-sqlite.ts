@@ -5,7 +5,12 @@ type Callback = (this: sqlite3.Statement, err: Error | null, ...rest: unknown[])
 
 /** Statements worth keeping prepared: the ones a request runs again and again. DDL, PRAGMA and the rest run as before. */
 const REUSABLE = /^\s*(?:SELECT|INSERT|UPDATE|DELETE|WITH|BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)\b/i;
-/** `run` steps once: a write that returns rows would stay mid-statement (holding its lock) until the next use. */
+/**
+ * `run` steps once: a statement that returns rows (a query, a write with
+ * RETURNING) would stay mid-statement, holding its lock, until its next use.
+ * So `run` keeps only writes without RETURNING and transaction control.
+ */
+const RUN_REUSABLE = /^\s*(?:INSERT|UPDATE|DELETE|BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)\b/i;
 const RETURNS_ROWS = /\bRETURNING\b/i;
 
 /**
@@ -61,7 +66,8 @@ export function withPreparedStatements(base: Sqlite, capacity = 256): Sqlite {
     }
 
     private cacheable(method: 'all' | 'run', sql: string): boolean {
-      return !this.closing && REUSABLE.test(sql) && !(method === 'run' && RETURNS_ROWS.test(sql));
+      if (this.closing) return false;
+      return method === 'all' ? REUSABLE.test(sql) : RUN_REUSABLE.test(sql) && !RETURNS_ROWS.test(sql);
     }
 
     /** Runs the call on the statement prepared for `sql`, if there is one; false when there is none (yet). */
