@@ -1,18 +1,15 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { PassThrough } from 'node:stream';
 import { ADMIN_ENV, createUser, loginAdmin } from './helpers/factories';
-import { startTestApp, TestApp } from './helpers/test-app';
+import { logCapture, startTestApp, TestApp } from './helpers/test-app';
 import { WsTestClient } from './helpers/ws-client';
 
 /** Everything the app logs at debug level, while secrets go through every path that could leak them. */
 describe('log redaction (e2e)', () => {
   let t: TestApp;
-  let logs = '';
+  const log = logCapture();
 
   beforeAll(async () => {
-    const sink = new PassThrough();
-    sink.on('data', (d) => { logs += d.toString(); });
-    t = await startTestApp({ ...ADMIN_ENV, LOG_LEVEL: 'debug', WS_SERVICE_TOKEN: 'service-token-that-is-long-enough-0123456789' }, sink);
+    t = await startTestApp({ ...ADMIN_ENV, LOG_LEVEL: 'debug', WS_SERVICE_TOKEN: 'service-token-that-is-long-enough-0123456789' }, log.sink);
   });
   afterAll(async () => { await t.close(); });
 
@@ -48,9 +45,9 @@ describe('log redaction (e2e)', () => {
     sockets.forEach((s) => s.close());
     await new Promise((r) => setTimeout(r, 300));
 
-    expect(logs).toContain('deprecated: token passed in the query string');
-    expect(logs).toContain('[REDACTED]');
-    for (const secret of secrets) expect(logs).not.toContain(secret);
+    expect(log.text()).toContain('deprecated: token passed in the query string');
+    expect(log.text()).toContain('[REDACTED]');
+    for (const secret of secrets) expect(log.text()).not.toContain(secret);
   });
 
   it('logs each request with its id, and binds no per-request AsyncLocalStorage (it would turn on promise hooks for every promise)', async () => {
@@ -59,7 +56,7 @@ describe('log redaction (e2e)', () => {
     try {
       await t.http().get('/v1/auth/me').set('X-Request-Id', 'log-line-id-1').expect(401);
       await new Promise((r) => setTimeout(r, 50));
-      const line = logs.split('\n').filter(Boolean).map((l) => JSON.parse(l)).find((l) => l.req?.id === 'log-line-id-1');
+      const line = log.text().split('\n').filter(Boolean).map((l) => JSON.parse(l)).find((l) => l.req?.id === 'log-line-id-1');
       expect(line).toMatchObject({ req: { method: 'GET', url: '/v1/auth/me' }, res: { statusCode: 401 } });
       expect(run).not.toHaveBeenCalled();
       expect(enter).not.toHaveBeenCalled();

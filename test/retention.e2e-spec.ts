@@ -1,4 +1,3 @@
-import { PassThrough } from 'node:stream';
 import { DataSource, In, ObjectLiteral } from 'typeorm';
 import { AuditEvent } from '../src/audit/audit-event.entity';
 import { AuditRepository } from '../src/audit/audit.repository';
@@ -7,7 +6,7 @@ import { RetentionScheduler } from '../src/retention/retention.scheduler';
 import { RefreshToken, Session, WsTicket } from '../src/sessions/session.entity';
 import { SessionsRepository } from '../src/sessions/sessions.repository';
 import { createUser } from './helpers/factories';
-import { startTestApp, TestApp } from './helpers/test-app';
+import { logCapture, startTestApp, TestApp } from './helpers/test-app';
 import { bearer, metricValue } from './helpers/ws-assertions';
 
 const DAY = 86_400_000;
@@ -15,13 +14,11 @@ const DAY = 86_400_000;
 /** The retention job on the real database (migrated), seeded through the real repositories, run with an injected clock. */
 describe('retention (e2e)', () => {
   let t: TestApp;
-  let logs = '';
+  const log = logCapture();
   let db: DataSource;
   beforeAll(async () => {
-    const sink = new PassThrough();
-    sink.on('data', (d) => { logs += d.toString(); });
     // Off on a timer, so only the test runs it; batches of 2, so every kind takes several.
-    t = await startTestApp({ RETENTION_INTERVAL_MS: '0', RETENTION_BATCH_SIZE: '2', LOG_LEVEL: 'info' }, sink);
+    t = await startTestApp({ RETENTION_INTERVAL_MS: '0', RETENTION_BATCH_SIZE: '2', LOG_LEVEL: 'info' }, log.sink);
     db = t.app.get(DataSource);
   });
   afterAll(async () => { await t.close(); });
@@ -76,7 +73,7 @@ describe('retention (e2e)', () => {
     await t.http().post('/v1/auth/refresh').send({ refreshToken: u.refreshToken }).expect(200);
 
     // Logged and metered.
-    expect(logs).toMatch(/"deleted":\{"refresh_tokens":\d+,"sessions":\d+,"ws_tickets":\d+,"audit_events":\d+\}.*retention pass finished/);
+    expect(log.text()).toMatch(/"deleted":\{"refresh_tokens":\d+,"sessions":\d+,"ws_tickets":\d+,"audit_events":\d+\}.*retention pass finished/);
     const text = (await t.http().get('/metrics').expect(200)).text;
     expect(metricValue(text, 'portcullis_retention_deleted_total', { kind: 'audit_events' })).toBeGreaterThanOrEqual(3);
   });

@@ -1,6 +1,5 @@
-import { PassThrough } from 'node:stream';
 import { ADMIN_ENV, createUser, loginAdmin, TestUser, uniqueEmail } from './helpers/factories';
-import { startTestApp, TestApp } from './helpers/test-app';
+import { logCapture, startTestApp, TestApp } from './helpers/test-app';
 import { WsTestClient } from './helpers/ws-client';
 
 const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
@@ -18,16 +17,14 @@ function socket(t: TestApp, path: string, token: string, headers: Record<string,
 describe('TRUST_PROXY (e2e)', () => {
   describe('on (trusting the loopback balancer)', () => {
     let t: TestApp;
-    let logs = '';
+    const log = logCapture();
     let alice: TestUser;
     let path: string;
 
     beforeAll(async () => {
-      const sink = new PassThrough();
-      sink.on('data', (d) => { logs += d.toString(); });
       t = await startTestApp({
         ...ADMIN_ENV, TRUST_PROXY: 'loopback', LOG_LEVEL: 'info', LOGIN_RATE_LIMIT_PER_MINUTE: '3', WS_AUTH_FAILURES_PER_MINUTE: '2',
-      }, sink);
+      }, log.sink);
       alice = await createUser(t);
       const conv = await t.http().post('/v1/conversations').set(bearer(alice.accessToken)).send({ title: 'proxy' }).expect(201);
       path = `/ws/conversations/${conv.body.id}`;
@@ -47,7 +44,7 @@ describe('TRUST_PROXY (e2e)', () => {
       const admin = await loginAdmin(t);
       const audit = await t.http().get('/v1/admin/audit?type=login_failed&limit=1000').set(bearer(admin.accessToken)).expect(200);
       expect(JSON.stringify(audit.body)).toContain('"ip":"192.0.2.77"');
-      const line = logs.split('\n').find((l) => l.includes('"remoteAddress":"192.0.2.77"'));
+      const line = log.text().split('\n').find((l) => l.includes('"remoteAddress":"192.0.2.77"'));
       expect(line).toBeDefined();
     });
 
@@ -117,11 +114,9 @@ describe('TRUST_PROXY (e2e)', () => {
 
 describe('X-Request-Id (e2e)', () => {
   let t: TestApp;
-  let logs = '';
+  const log = logCapture();
   beforeAll(async () => {
-    const sink = new PassThrough();
-    sink.on('data', (d) => { logs += d.toString(); });
-    t = await startTestApp({ LOG_LEVEL: 'info' }, sink);
+    t = await startTestApp({ LOG_LEVEL: 'info' }, log.sink);
   });
   afterAll(async () => { await t.close(); });
 
@@ -129,7 +124,7 @@ describe('X-Request-Id (e2e)', () => {
     const res = await t.http().get('/v1/auth/me').set('X-Request-Id', 'trace-abc.123').expect(401);
     expect(res.headers['x-request-id']).toBe('trace-abc.123');
     await new Promise((r) => setTimeout(r, 50));
-    const line = logs.split('\n').find((l) => l.includes('"id":"trace-abc.123"'));
+    const line = log.text().split('\n').find((l) => l.includes('"id":"trace-abc.123"'));
     expect(line).toMatch(/"url":"\/v1\/auth\/me"/);
   });
 

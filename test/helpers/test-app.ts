@@ -2,6 +2,7 @@ import { INestApplication } from '@nestjs/common';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import request from 'supertest';
 import { createApp } from '../../src/app.factory';
 import { AppConfig } from '../../src/config/app-config';
@@ -41,4 +42,12 @@ export async function startTestApp(env: Record<string, string> = {}, logDestinat
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** A log destination for startTestApp that keeps everything written to it; `text()` is the log so far. */
+export function logCapture(): { sink: PassThrough; text: () => string } {
+  const sink = new PassThrough();
+  let logs = '';
+  sink.on('data', (d: Buffer) => { logs += d.toString(); });
+  return { sink, text: () => logs };
 }
