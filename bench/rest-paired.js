@@ -28,7 +28,7 @@ async function main() {
       const s = await portcullis.at(root).start({});
       servers.push(s);
       s.agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-      const login = await httpJson('POST', `${s.base}/v1/auth/login`, { email: 'bench-admin@example.com', password: s.adminPassword });
+      const login = await httpJson('POST', `${s.base}/v1/auth/login`, { email: s.adminEmail, password: s.adminPassword });
       if (login.status !== 200) throw new Error(`${root}: login → ${login.status}`);
       s.pair = login.json;
     }

@@ -1,8 +1,7 @@
 import { createUser } from './helpers/factories';
 import { logCapture, startTestApp, TestApp } from './helpers/test-app';
+import { bearer } from './helpers/ws-assertions';
 import { WsTestClient } from './helpers/ws-client';
-
-const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 
 // Its own file: Nest's static Logger follows the first app a test file creates, so lines of a later app's services would go to the earlier one's sink.
 describe('request lines at LOG_LEVEL=warn (e2e)', () => {

@@ -126,7 +126,7 @@ const makePortcullis = (root, key, label) => ({
         throw new SkipError(`/ws/conversations/:id did not answer with a ready frame (${e.message}): the gateway is not there yet`);
       }
       return {
-        pid: child.pid, child, probePort, target, note: memberNote, base, jwtSecret, adminToken, adminPassword,
+        pid: child.pid, child, probePort, target, note: memberNote, base, jwtSecret, adminToken, adminEmail, adminPassword,
         token: adminToken, conversationId: connectConv,
         // A second login: a new token (and session) for the same user, as a client re-authenticating would present.
         freshToken: () => login(adminEmail, adminPassword),

@@ -13,6 +13,17 @@ const REUSABLE = /^\s*(?:SELECT|INSERT|UPDATE|DELETE|WITH|BEGIN|COMMIT|ROLLBACK|
 const RUN_REUSABLE = /^\s*(?:INSERT|UPDATE|DELETE|BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)\b/i;
 const RETURNS_ROWS = /\bRETURNING\b/i;
 
+/** `args` with its trailing callback wrapped so that `first(err)` runs before it; undefined when there is no callback. */
+function beforeCallback(args: unknown[], first: (err: Error | null) => void): unknown[] | undefined {
+  const last = args.length - 1;
+  const callback = args[last];
+  if (typeof callback !== 'function') return undefined;
+  return [...args.slice(0, last), function (this: sqlite3.Statement, err: Error | null, ...rest: unknown[]) {
+    first(err);
+    (callback as Callback).call(this, err, ...rest);
+  }];
+}
+
 /**
  * The sqlite3 module TypeORM is handed, with a `Database` that keeps the
  * statements TypeORM runs prepared and reuses them.
@@ -76,36 +87,20 @@ export function withPreparedStatements(base: Sqlite, capacity = 256): Sqlite {
       if (!statement) return false;
       this.prepared.delete(sql);
       this.prepared.set(sql, statement);
-      const last = args.length - 1;
-      const callback = typeof args[last] === 'function' ? (args[last] as Callback) : undefined;
-      const call = callback ? [...args.slice(0, last), this.onResult(sql, statement, callback)] : args;
+      // A statement whose run failed leaves the cache: the next use prepares it afresh.
+      const call = beforeCallback(args, (err) => {
+        if (!err || this.prepared.get(sql) !== statement) return;
+        this.prepared.delete(sql);
+        statement.finalize();
+      }) ?? args;
       (statement[method] as (...a: unknown[]) => unknown)(...call);
       return true;
     }
 
-    /** A statement whose run failed leaves the cache: the next use prepares it afresh. */
-    private onResult(sql: string, statement: sqlite3.Statement, callback: Callback): Callback {
-      const evict = (): void => {
-        if (this.prepared.get(sql) !== statement) return;
-        this.prepared.delete(sql);
-        statement.finalize();
-      };
-      return function (this: sqlite3.Statement, err, ...rest) {
-        if (err) evict();
-        callback.call(this, err, ...rest);
-      };
-    }
-
     /** The ordinary call, watched: once it has succeeded, the statement is prepared for next time. */
     private watch(method: 'all' | 'run', sql: string, args: unknown[]): unknown[] {
-      const last = args.length - 1;
-      if (!this.cacheable(method, sql) || this.preparing.has(sql) || typeof args[last] !== 'function') return args;
-      const callback = args[last] as Callback;
-      const prepareFor = (): void => this.prepareForReuse(sql);
-      return [...args.slice(0, last), function (this: sqlite3.Statement, err: Error | null, ...rest: unknown[]) {
-        if (!err) prepareFor();
-        callback.call(this, err, ...rest);
-      }];
+      if (!this.cacheable(method, sql) || this.preparing.has(sql)) return args;
+      return beforeCallback(args, (err) => { if (!err) this.prepareForReuse(sql); }) ?? args;
     }
 
     private prepareForReuse(sql: string): void {
