@@ -83,9 +83,13 @@ describe('the /demo page in Chromium', () => {
     pageA = await signIn(alice);
     await pageA.fill('#conversation-title', 'demo chat');
     await pageA.click('#conversation-form button[type="submit"]');
-    await light(pageA, 'green');
-    // Tokens live 4 s here: on a loaded machine a re-auth may already have happened; green is what counts.
-    expect(await pageA.textContent('#status-text')).toMatch(/^ready \((ready|reauthenticated)\)$/);
+    // The light and its text read in one turn of the page: tokens live 4 s here, so on a loaded machine the
+    // page may already be re-authenticating (yellow) by the time a second read would run. Green is what counts.
+    const text = await pageA.waitForFunction(() => {
+      const status = document.querySelector<HTMLElement>('#status');
+      return status?.dataset.light === 'green' && document.querySelector('#status-text')?.textContent;
+    }, undefined, { timeout: 10_000 });
+    expect(await text.jsonValue()).toMatch(/^ready \((ready|reauthenticated)\)$/);
     await shot(pageA, '1-signed-in-green');
   });
 
