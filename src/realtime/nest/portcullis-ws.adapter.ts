@@ -16,6 +16,7 @@ import { ConnectionCloser } from '../connection-closer';
 import { ConnectionRegistry } from '../connection-registry';
 import { extractCredential, selectProtocol } from '../credentials';
 import { parseEnvelope } from '../frame-validation';
+import { QuietWebSocket } from '../quiet-websocket';
 import { isOriginAllowed } from '../origin-policy';
 import { RealtimeMetrics } from '../realtime.metrics';
 import { HeartbeatSweep, rejectUpgrade, waitClosed, withTimeout } from '../socket-utils';
@@ -149,6 +150,8 @@ export class PortcullisWsAdapter extends WsAdapter {
       perMessageDeflate: false,
       clientTracking: false,
       handleProtocols: selectProtocol,
+      // ws's WebSocket, minus the errors it builds and drops at every close (see QuietWebSocket).
+      WebSocket: QuietWebSocket,
     });
     (this.httpServer as Server).on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(req, socket, head));
     if (ws.heartbeatMs > 0) this.heartbeat = new HeartbeatSweep(() => this.d.registry.values(), ws.heartbeatMs);

@@ -1,0 +1,156 @@
+import { once } from 'node:events';
+import { createServer, Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
+import { WebSocket, WebSocketServer } from 'ws';
+import { endQuietly, QuietWebSocket } from './quiet-websocket';
+
+/** A Writable whose own `end` (what endQuietly falls back to) counts its calls; every write completes when `release` is called. */
+class Probe extends Writable {
+  calls = 0;
+  events: string[] = [];
+  private pending: Array<() => void> = [];
+  constructor(private readonly hold = false) {
+    super();
+    for (const e of ['finish', 'close', 'error']) this.on(e, () => this.events.push(e));
+  }
+  override _write(_chunk: unknown, _enc: string, cb: () => void): void {
+    if (this.hold) this.pending.push(cb);
+    else cb();
+  }
+  release(): void {
+    for (const cb of this.pending.splice(0)) cb();
+  }
+  override end(...args: unknown[]): this {
+    this.calls++;
+    return super.end(...(args as [])) as this;
+  }
+}
+
+const tick = () => new Promise((resolve) => setImmediate(resolve));
+const state = (w: Writable) => ({ ended: w.writableEnded, finished: w.writableFinished, destroyed: w.destroyed, corked: w.writableCorked });
+
+/** The same steps on two probes, one ended by Node's end and one by endQuietly; what each left behind. */
+async function both(setup: (w: Probe) => Promise<void> | void, call: (end: (...a: unknown[]) => unknown, w: Probe) => unknown, hold = false) {
+  const out = [];
+  for (const quiet of [false, true]) {
+    const w = new Probe(hold);
+    await setup(w);
+    w.calls = 0;
+    const end = quiet ? (...a: unknown[]) => endQuietly.apply(w, a) : (...a: unknown[]) => w.end(...a);
+    const returned = call(end, w);
+    await tick();
+    out.push({ returnedSelf: returned === w, calls: w.calls, state: state(w), events: [...w.events] });
+  }
+  return { node: out[0], quiet: out[1] };
+}
+
+const finished = async (w: Probe) => { w.end(); await once(w, 'finish'); };
+
+describe('endQuietly', () => {
+  it('answers end() on a finished stream itself: the stream is left as Node leaves it, and Node (which builds the dropped error) is not called', async () => {
+    const { node, quiet } = await both(finished, (end) => end());
+    expect(quiet).toEqual({ ...node, calls: 0 });
+    expect(node.calls).toBe(1);
+    expect(quiet.state).toMatchObject({ ended: true, finished: true, corked: 0 });
+  });
+
+  it('does the same for a stream destroyed after it was ended', async () => {
+    const { node, quiet } = await both(async (w) => { w.write('x'); w.end(); w.destroy(); await once(w, 'close'); }, (end) => end(), true);
+    expect(quiet).toEqual({ ...node, calls: 0 });
+    expect(quiet.state.destroyed).toBe(true);
+  });
+
+  it('leaves every other call to Node: a live stream ends, data is written, a callback gets Node\'s error', async () => {
+    const fresh = await both(() => undefined, (end) => end());
+    expect(fresh.quiet).toEqual(fresh.node);
+    expect(fresh.quiet.calls).toBe(1);
+    expect(fresh.quiet.events).toContain('finish');
+
+    const withData = await both(() => undefined, (end) => end('last'));
+    expect(withData.quiet).toEqual(withData.node);
+    expect(withData.quiet.calls).toBe(1);
+
+    const codes: Array<string | undefined> = [];
+    const withCallback = await both(finished, (end) => end((err?: NodeJS.ErrnoException) => codes.push(err?.code)));
+    await tick();
+    expect(withCallback.quiet).toEqual(withCallback.node);
+    expect(withCallback.quiet.calls).toBe(1);
+    expect(codes).toEqual(['ERR_STREAM_ALREADY_FINISHED', 'ERR_STREAM_ALREADY_FINISHED']);
+  });
+
+  it('leaves a stream that is ending but not yet finished, or corked, to Node', async () => {
+    const ending = await both((w) => { w.write('x'); w.end(); }, (end) => end(), true);
+    expect(ending.quiet).toEqual(ending.node);
+    expect(ending.quiet.calls).toBe(1);
+    expect(ending.quiet.state).toMatchObject({ ended: true, finished: false });
+
+    const corked = await both(async (w) => { await finished(w); w.cork(); }, (end) => end());
+    expect(corked.quiet).toEqual(corked.node);
+    expect(corked.quiet.calls).toBe(1);
+    expect(corked.quiet.state.corked).toBe(0);
+  });
+});
+
+describe('QuietWebSocket', () => {
+  let http: Server;
+  let wss: WebSocketServer;
+  let url: string;
+  const accepted: WebSocket[] = [];
+
+  beforeAll(async () => {
+    http = createServer();
+    wss = new WebSocketServer({ noServer: true, WebSocket: QuietWebSocket });
+    http.on('upgrade', (req, socket, head) => wss.handleUpgrade(req, socket, head, (ws) => {
+      accepted.push(ws);
+      ws.on('message', (data) => ws.send(`echo ${String(data)}`));
+    }));
+    http.listen(0, '127.0.0.1');
+    await once(http, 'listening');
+    url = `ws://127.0.0.1:${(http.address() as AddressInfo).port}`;
+  });
+
+  afterAll(async () => {
+    wss.close();
+    http.close();
+  });
+
+  async function connect(): Promise<{ client: WebSocket; server: WebSocket }> {
+    const client = new WebSocket(url);
+    await once(client, 'open');
+    while (accepted.length === 0) await tick();
+    return { client, server: accepted.shift()! };
+  }
+
+  it('is the server side of every socket, with its TCP socket and frame receiver ending quietly', async () => {
+    const { client, server } = await connect();
+    expect(server).toBeInstanceOf(QuietWebSocket);
+    const internals = server as unknown as { _socket: Writable; _receiver: Writable };
+    expect(internals._socket.end).toBe(endQuietly);
+    expect(internals._receiver.end).toBe(endQuietly);
+    client.close();
+    await once(client, 'close');
+  });
+
+  it('carries frames and both closing handshakes as ws does', async () => {
+    const a = await connect();
+    a.client.send('hello');
+    const [reply] = await once(a.client, 'message');
+    expect(String(reply)).toBe('echo hello');
+    // The peer closes: the path where ws ends finished streams again.
+    const serverClosed = once(a.server, 'close');
+    a.client.close(1000, 'bye');
+    const [code, reason] = await serverClosed;
+    expect([code, String(reason)]).toEqual([1000, 'bye']);
+    await once(a.client, 'close');
+    expect(a.server.readyState).toBe(WebSocket.CLOSED);
+
+    // The server closes.
+    const b = await connect();
+    const clientClosed = once(b.client, 'close');
+    b.server.close(4001, 'token_expired');
+    const [code2, reason2] = await clientClosed;
+    expect([code2, String(reason2)]).toEqual([4001, 'token_expired']);
+    await once(b.server, 'close');
+  });
+});
