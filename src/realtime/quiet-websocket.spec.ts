@@ -122,14 +122,21 @@ describe('QuietWebSocket', () => {
     return { client, server: accepted.shift()! };
   }
 
-  it('is the server side of every socket, with its TCP socket and frame receiver ending quietly', async () => {
-    const { client, server } = await connect();
-    expect(server).toBeInstanceOf(QuietWebSocket);
-    const internals = server as unknown as { _socket: Writable; _receiver: Writable };
-    expect(internals._socket.end).toBe(endQuietly);
-    expect(internals._receiver.end).toBe(endQuietly);
-    client.close();
-    await once(client, 'close');
+  it('is the server side of every socket; its TCP socket and frame receiver end quietly once it closes, and not before', async () => {
+    for (const closer of ['client', 'server'] as const) {
+      const { client, server } = await connect();
+      expect(server).toBeInstanceOf(QuietWebSocket);
+      const internals = server as unknown as { _socket: Writable; _receiver: Writable };
+      // Nothing of its own while open (memory kept per socket).
+      expect(Object.prototype.hasOwnProperty.call(internals._socket, 'end')).toBe(false);
+      expect(Object.prototype.hasOwnProperty.call(internals._receiver, 'end')).toBe(false);
+      const closed = Promise.all([once(server, 'close'), once(client, 'close')]);
+      if (closer === 'client') client.close();
+      else server.close();
+      await closed;
+      expect(internals._socket.end).toBe(endQuietly);
+      expect(internals._receiver.end).toBe(endQuietly);
+    }
   });
 
   it('carries frames and both closing handshakes as ws does', async () => {
