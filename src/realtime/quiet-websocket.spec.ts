@@ -5,21 +5,16 @@ import { Writable } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
 import { endQuietly, QuietWebSocket } from './quiet-websocket';
 
-/** A Writable whose own `end` (what endQuietly falls back to) counts its calls; every write completes when `release` is called. */
+/** A Writable whose own `end` (what endQuietly falls back to) counts its calls; with `hold`, no write ever completes. */
 class Probe extends Writable {
   calls = 0;
   events: string[] = [];
-  private pending: Array<() => void> = [];
   constructor(private readonly hold = false) {
     super();
     for (const e of ['finish', 'close', 'error']) this.on(e, () => this.events.push(e));
   }
   override _write(_chunk: unknown, _enc: string, cb: () => void): void {
-    if (this.hold) this.pending.push(cb);
-    else cb();
-  }
-  release(): void {
-    for (const cb of this.pending.splice(0)) cb();
+    if (!this.hold) cb();
   }
   override end(...args: unknown[]): this {
     this.calls++;

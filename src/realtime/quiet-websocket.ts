@@ -10,8 +10,9 @@ import { WebSocket } from 'ws';
  * TCP socket from its `end`. Node answers each such call, when no callback is
  * given, by doing nothing visible: it builds an `ERR_STREAM_ALREADY_FINISHED`
  * (or `ERR_STREAM_DESTROYED`) error, with a stack trace captured at full depth,
- * and drops it. Building those three errors was about a tenth of the
- * instructions of a connect-and-close here (docs/capacity.md §1).
+ * and drops it. Building those three errors was about a sixth of the
+ * instructions of a connect-and-close here (docs/capacity.md §1). A peer that
+ * sends its FIN without a close frame still meets them: no close() ran.
  *
  * This answers exactly those calls (no arguments, the stream ended and since
  * finished or destroyed, nothing corked) the way Node does, minus the error;
