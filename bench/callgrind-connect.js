@@ -1,0 +1,152 @@
+#!/usr/bin/env node
+'use strict';
+// Instructions per header connect-and-close, counted by valgrind's callgrind
+// in the server (all its threads; kernel time is not in it), so the machine's
+// speed and its neighbours do not enter: the same build gives the same count
+// within what GC timing moves. For an A/B of builds whose CPU difference is
+// inside this machine's noise (docs/capacity.md §1).
+//
+//   taskset -c 0 node bench/callgrind-connect.js <built checkout>... [baseline]
+//
+// Each server runs under callgrind on CPU 1 with instrumentation off; CG_WARM
+// connects (default 3000) warm it, then CG_CONNECTS (1500) are counted, CG_RUNS
+// (2) times per server. `baseline` is bench/servers/baseline.js (bare ws +
+// fast-jwt). Prints instructions a connect, and of them: building errors
+// (v8 ErrorUtils::Construct), incremental marking and mark-compact, scavenges.
+// A run with a mark-compact cycle in its window reads ~100k higher: compare
+// runs without one. About 2 minutes a run. Prints figures; asserts nothing.
+const { execFileSync, spawn } = require('node:child_process');
+const crypto = require('node:crypto');
+const fs = require('node:fs');
+const http = require('node:http');
+const os = require('node:os');
+const path = require('node:path');
+const jwt = require('jsonwebtoken');
+const WebSocket = require('ws');
+const { productNodeFlags } = require('./servers/portcullis');
+const { freePort } = require('./lib/proc');
+
+const WARM = Number(process.env.CG_WARM || 3000);
+const COUNTED = Number(process.env.CG_CONNECTS || 1500);
+const RUNS = Number(process.env.CG_RUNS || 2);
+const CONCURRENCY = 4;
+// valgrind names its control pipes after HOST; the service reads HOST too, so both sides are given the same.
+const HOST = '127.0.0.1';
+const SECRET = crypto.randomBytes(36).toString('base64').slice(0, 48);
+const ADMIN = { email: 'cg-admin@example.com', password: `Cg-${crypto.randomBytes(12).toString('hex')}` };
+
+function request(port, method, url, body, token) {
+  return new Promise((resolve, reject) => {
+    const data = body ? JSON.stringify(body) : undefined;
+    const req = http.request({ host: HOST, port, path: url, method, headers: { ...(data ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) } }, (res) => {
+      let buf = '';
+      res.on('data', (c) => { buf += c; });
+      res.on('end', () => resolve({ status: res.statusCode, json: buf ? JSON.parse(buf) : null }));
+    });
+    req.on('error', reject);
+    req.end(data);
+  });
+}
+
+function connectOnce(port, token, conversationId) {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`ws://${HOST}:${port}/ws/conversations/${conversationId}`, { headers: { authorization: `Bearer ${token}` }, perMessageDeflate: false });
+    ws.on('message', (d) => { if (JSON.parse(d).type === 'ready') ws.close(1000); });
+    ws.on('close', resolve);
+    ws.on('error', reject);
+  });
+}
+
+async function connects(n, port, token, conversationId) {
+  let started = 0;
+  await Promise.all(Array.from({ length: CONCURRENCY }, async () => { while (started++ < n) await connectOnce(port, token, conversationId); }));
+}
+
+const control = (pid, ...args) => execFileSync('callgrind_control', [...args, String(pid)], { env: { ...process.env, HOST }, stdio: 'pipe' });
+
+async function waitFor(check, what, ms = 300_000) {
+  const until = Date.now() + ms;
+  for (;;) {
+    const v = await check().catch(() => undefined);
+    if (v) return v;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+async function run(target, dir) {
+  const out = path.join(dir, 'cg.out');
+  const port = await freePort();
+  const baseline = target === 'baseline';
+  const root = baseline ? path.join(__dirname, '..') : path.resolve(target);
+  const script = baseline ? [path.join(__dirname, 'servers', 'baseline.js')] : [...productNodeFlags(root), 'dist/src/main.js'];
+  const env = baseline
+    ? { PORT: String(port), JWT_SECRET: SECRET, JWT_ISSUER: 'portcullis', JWT_AUDIENCE: 'portcullis-clients', NODE_ENV: 'production' }
+    : {
+      NODE_ENV: 'production', PORT: String(port), DB_TYPE: 'sqlite', SQLITE_PATH: path.join(dir, 'db.sqlite'), JWT_SECRET: SECRET, LOG_LEVEL: 'warn',
+      WS_MAX_CONNECTIONS: '100000', WS_MAX_CONNECTIONS_PER_USER: '100000', WS_MAX_UNAUTHENTICATED: '100000', WS_AUTH_FAILURES_PER_MINUTE: '100000',
+      LOGIN_RATE_LIMIT_PER_MINUTE: '100000', ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password,
+    };
+  const merged = { ...process.env, ...env, HOST };
+  delete merged.REDIS_URL;
+  delete merged.DATABASE_URL;
+  const server = spawn('taskset', ['-c', '1', 'valgrind', '--tool=callgrind', '--instr-atstart=no', '--smc-check=all-non-file', `--callgrind-out-file=${out}`, process.execPath, ...script],
+    { cwd: root, env: merged, stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  server.stdout.on('data', (d) => { log += d; });
+  server.stderr.on('data', (d) => { log += d; });
+  const exited = new Promise((r) => server.on('exit', r));
+  try {
+    let token; let conversationId;
+    if (baseline) {
+      await waitFor(async () => /LISTENING/.test(log), 'the baseline to listen');
+      token = jwt.sign({ sid: crypto.randomUUID(), role: 'user' }, SECRET, { algorithm: 'HS256', subject: crypto.randomUUID(), issuer: 'portcullis', audience: 'portcullis-clients', expiresIn: '2h' });
+      conversationId = 'bench-connect';
+    } else {
+      await waitFor(async () => (await request(port, 'GET', '/health')).status === 200, `${root} to answer /health`);
+      token = (await request(port, 'POST', '/v1/auth/login', ADMIN)).json.accessToken;
+      conversationId = (await request(port, 'POST', '/v1/conversations', { title: 'callgrind' }, token)).json.id;
+    }
+    await connects(WARM, port, token, conversationId);
+    control(server.pid, '-i', 'on');
+    await connects(COUNTED, port, token, conversationId);
+    control(server.pid, '-i', 'off');
+    control(server.pid, '-d');
+  } finally {
+    server.kill('SIGTERM');
+    await exited;
+  }
+  const dumps = fs.readdirSync(dir).filter((f) => f.startsWith('cg.out.')).map((f) => path.join(dir, f));
+  const total = dumps.reduce((s, f) => s + Number((/^totals: (\d+)/m.exec(fs.readFileSync(f, 'utf8')) || [0, 0])[1]), 0);
+  const annotate = dumps.map((f) => execFileSync('callgrind_annotate', ['--inclusive=yes', '--threshold=100', f], { maxBuffer: 1 << 28 }).toString()).join('\n');
+  const inclusive = (re) => {
+    const line = annotate.split('\n').find((l) => re.test(l));
+    return line ? Number(line.trim().split(/\s+/)[0].replace(/,/g, '')) : 0;
+  };
+  const per = (n) => `${Math.round(n / COUNTED / 1000)}k`;
+  return {
+    total: per(total),
+    errors: per(inclusive(/ErrorUtils::Construct\(v8::internal::Isolate\*, v8::internal::Handle<v8::internal::JSFunction>, v8::internal::Handle<v8::internal::Object>, v8::internal::Handle<v8::internal::Object>, v8::internal::Handle<v8::internal::Object>\) /)),
+    marking: per(inclusive(/IncrementalMarking::Step\(/) + inclusive(/MarkCompactCollector::CollectGarbage\(\)/)),
+    scavenges: per(inclusive(/ScavengerCollector::CollectGarbage\(\)/)),
+  };
+}
+
+(async () => {
+  const targets = process.argv.slice(2);
+  if (!targets.length) throw new Error('usage: node bench/callgrind-connect.js <built checkout>... [baseline]');
+  execFileSync('valgrind', ['--version']);
+  console.log(`callgrind: ${COUNTED} header connect-and-close cycles counted after ${WARM}, ${RUNS} run(s) each, node ${process.version}`);
+  console.log(['server', 'run', 'instructions a connect', 'errors built', 'marking + mark-compact', 'scavenges'].join('\t'));
+  for (let r = 1; r <= RUNS; r++) {
+    for (const target of targets) {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'callgrind-connect-'));
+      try {
+        const f = await run(target, dir);
+        console.log([target, r, f.total, f.errors, f.marking, f.scavenges].join('\t'));
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    }
+  }
+})().catch((err) => { console.error(err); process.exit(1); });
