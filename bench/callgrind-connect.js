@@ -9,7 +9,8 @@
 //   taskset -c 0 node bench/callgrind-connect.js <built checkout>... [baseline]
 //
 // Each server runs under callgrind on CPU 1 with instrumentation off; CG_WARM
-// connects (default 3000) warm it, then CG_CONNECTS (1500) are counted, CG_RUNS
+// connects (default 3000; at 1,500 the JIT is still warming and a connect
+// reads ~1.2M) warm it, then CG_CONNECTS (1500) are counted, CG_RUNS
 // (2) times per server. `baseline` is bench/servers/baseline.js (bare ws +
 // fast-jwt). Prints instructions a connect, and of them: building errors
 // (v8 ErrorUtils::Construct), incremental marking and mark-compact, scavenges.
@@ -18,13 +19,12 @@
 const { execFileSync, spawn } = require('node:child_process');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
-const http = require('node:http');
 const os = require('node:os');
 const path = require('node:path');
 const jwt = require('jsonwebtoken');
-const WebSocket = require('ws');
+const { wsDriver } = require('./load/drivers');
 const { productNodeFlags } = require('./servers/portcullis');
-const { freePort } = require('./lib/proc');
+const { freePort, httpJson, sleep } = require('./lib/proc');
 
 const WARM = Number(process.env.CG_WARM || 3000);
 const COUNTED = Number(process.env.CG_CONNECTS || 1500);
@@ -35,31 +35,15 @@ const HOST = '127.0.0.1';
 const SECRET = crypto.randomBytes(36).toString('base64').slice(0, 48);
 const ADMIN = { email: 'cg-admin@example.com', password: `Cg-${crypto.randomBytes(12).toString('hex')}` };
 
-function request(port, method, url, body, token) {
-  return new Promise((resolve, reject) => {
-    const data = body ? JSON.stringify(body) : undefined;
-    const req = http.request({ host: HOST, port, path: url, method, headers: { ...(data ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) } }, (res) => {
-      let buf = '';
-      res.on('data', (c) => { buf += c; });
-      res.on('end', () => resolve({ status: res.statusCode, json: buf ? JSON.parse(buf) : null }));
-    });
-    req.on('error', reject);
-    req.end(data);
-  });
+/** One header connect to `ready`, then a client close answered by the server's. */
+async function connectOnce(target, token, conversationId) {
+  const socket = await wsDriver(target).connect({ token, conversationId, auth: 'header' });
+  await new Promise((resolve) => { socket.on('close', resolve); socket.close(); });
 }
 
-function connectOnce(port, token, conversationId) {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`ws://${HOST}:${port}/ws/conversations/${conversationId}`, { headers: { authorization: `Bearer ${token}` }, perMessageDeflate: false });
-    ws.on('message', (d) => { if (JSON.parse(d).type === 'ready') ws.close(1000); });
-    ws.on('close', resolve);
-    ws.on('error', reject);
-  });
-}
-
-async function connects(n, port, token, conversationId) {
+async function connects(n, target, token, conversationId) {
   let started = 0;
-  await Promise.all(Array.from({ length: CONCURRENCY }, async () => { while (started++ < n) await connectOnce(port, token, conversationId); }));
+  await Promise.all(Array.from({ length: CONCURRENCY }, async () => { while (started++ < n) await connectOnce(target, token, conversationId); }));
 }
 
 const control = (pid, ...args) => execFileSync('callgrind_control', [...args, String(pid)], { env: { ...process.env, HOST }, stdio: 'pipe' });
@@ -70,7 +54,7 @@ async function waitFor(check, what, ms = 300_000) {
     const v = await check().catch(() => undefined);
     if (v) return v;
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 500));
+    await sleep(500);
   }
 }
 
@@ -103,13 +87,15 @@ async function run(target, dir) {
       token = jwt.sign({ sid: crypto.randomUUID(), role: 'user' }, SECRET, { algorithm: 'HS256', subject: crypto.randomUUID(), issuer: 'portcullis', audience: 'portcullis-clients', expiresIn: '2h' });
       conversationId = 'bench-connect';
     } else {
-      await waitFor(async () => (await request(port, 'GET', '/health')).status === 200, `${root} to answer /health`);
-      token = (await request(port, 'POST', '/v1/auth/login', ADMIN)).json.accessToken;
-      conversationId = (await request(port, 'POST', '/v1/conversations', { title: 'callgrind' }, token)).json.id;
+      const base = `http://${HOST}:${port}`;
+      await waitFor(async () => (await httpJson('GET', `${base}/health`)).status === 200, `${root} to answer /health`);
+      token = (await httpJson('POST', `${base}/v1/auth/login`, ADMIN)).json.accessToken;
+      conversationId = (await httpJson('POST', `${base}/v1/conversations`, { title: 'callgrind' }, { authorization: `Bearer ${token}` })).json.id;
     }
-    await connects(WARM, port, token, conversationId);
+    const target = { port, wsPath: '/ws/conversations/:id' };
+    await connects(WARM, target, token, conversationId);
     control(server.pid, '-i', 'on');
-    await connects(COUNTED, port, token, conversationId);
+    await connects(COUNTED, target, token, conversationId);
     control(server.pid, '-i', 'off');
     control(server.pid, '-d');
   } finally {
