@@ -4,6 +4,7 @@ import { LoggerModule } from 'nestjs-pino';
 import { AppConfig } from './config/app-config';
 import { AppConfigModule } from './config/config.module';
 import { buildDataSourceOptions } from './database/database.options';
+import { createMigratedDataSource } from './database/migrate';
 import { SqlitePragmas } from './database/sqlite-pragmas';
 import { createLogging, HTTP_LOGGER } from './common/logging/logger.options';
 import { EventsModule } from './events/events.module';
@@ -28,7 +29,10 @@ export class AppModule {
       imports: [
         AppConfigModule.forRoot(config),
         LoggerModule.forRoot(logging.params),
-        TypeOrmModule.forRoot(buildDataSourceOptions(config.database)),
+        TypeOrmModule.forRootAsync({
+          useFactory: () => buildDataSourceOptions(config.database),
+          dataSourceFactory: (options) => createMigratedDataSource(options!),
+        }),
         EventsModule,
         MetricsModule,
         AuditModule,

@@ -4,4 +4,4 @@ import { AppConfig } from '../config/app-config';
 import { buildDataSourceOptions } from './database.options';
 
 /** For the TypeORM CLI (`npm run migration:*`): same options as the running app. */
-export default new DataSource({ ...buildDataSourceOptions(AppConfig.fromEnvironment(process.env).database), migrationsRun: false });
+export default new DataSource(buildDataSourceOptions(AppConfig.fromEnvironment(process.env).database));

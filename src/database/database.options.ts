@@ -12,10 +12,12 @@ const MIGRATIONS = [join(__dirname, '..', '..', 'migrations', '*.{js,ts}')];
 /**
  * The one options object: the app (TypeOrmModule) and the migration CLI
  * (data-source.ts) both build from here, so they cannot drift apart.
- * Migrations run at start-up; the schema is never synchronised from entities.
+ * Migrations run at start-up (migrate.ts: on PostgreSQL, under a lock, so
+ * instances starting together take turns); the schema is never synchronised
+ * from entities.
  */
 export function buildDataSourceOptions(db: AppConfig['database']): DataSourceOptions {
-  const common = { entities: ENTITIES, migrations: MIGRATIONS, migrationsRun: true, synchronize: false, logging: false } as const;
+  const common = { entities: ENTITIES, migrations: MIGRATIONS, migrationsRun: false, synchronize: false, logging: false } as const;
   if (db.type === 'postgres') {
     return { ...common, type: 'postgres', url: db.url, extra: { max: 20 } };
   }

@@ -33,11 +33,20 @@ export class UsersService implements OnApplicationBootstrap {
     private readonly config: AppConfig,
   ) {}
 
-  /** Creates the first admin from ADMIN_EMAIL/ADMIN_PASSWORD, once: an existing account is left as it is. */
+  /**
+   * Creates the first admin from ADMIN_EMAIL/ADMIN_PASSWORD, once: an existing
+   * account is left as it is, including one that another instance starting at
+   * the same moment created first (the unique index decides).
+   */
   async onApplicationBootstrap(): Promise<void> {
     const { adminEmail, adminPassword } = this.config.app;
     if (!adminEmail || !adminPassword || (await this.users.findByEmail(adminEmail))) return;
-    await this.create({ email: adminEmail, password: adminPassword, displayName: 'Administrator' }, 'admin');
+    try {
+      await this.create({ email: adminEmail, password: adminPassword, displayName: 'Administrator' }, 'admin');
+    } catch (err) {
+      if (err instanceof ConflictError) return;
+      throw err;
+    }
     this.logger.log({ email: adminEmail }, 'created the first admin user');
   }
 
