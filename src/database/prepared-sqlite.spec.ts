@@ -1,6 +1,6 @@
 import * as sqlite3 from 'sqlite3';
 import { DataSource } from 'typeorm';
-import { withPreparedStatements } from './prepared-sqlite';
+import { MAX_KEPT_PARAMETERS, withPreparedStatements } from './prepared-sqlite';
 import { inTransaction } from './transactions';
 
 type Db = sqlite3.Database & { prepared: Map<string, sqlite3.Statement>; preparing: Set<string> };
@@ -94,6 +94,23 @@ describe('withPreparedStatements', () => {
     for (const n of [1, 2, 1, 3]) { await call(db, 'all', q(n)); await settle(db); }
     expect([...db.prepared.keys()]).toEqual([q(1), q(3)]);
     expect((await call(db, 'all', q(2))).rows).toEqual([]);
+  });
+
+  it(`does not keep a statement with more than ${MAX_KEPT_PARAMETERS} parameters (a multi-row INSERT), and answers it as sqlite3 does every time`, async () => {
+    const rows = (n: number) => `INSERT INTO t (v) VALUES ${Array(n).fill('(?)').join(', ')}`;
+    const values = (n: number, from: number) => Array.from({ length: n }, (_, i) => `v${from + i}`);
+    let next = 0;
+    for (let i = 0; i < 3; i++) {
+      for (const n of [MAX_KEPT_PARAMETERS, MAX_KEPT_PARAMETERS + 1]) {
+        expect(await call(db, 'run', rows(n), values(n, next))).toEqual({ lastID: next + n, changes: n });
+        next += n;
+        await settle(db);
+      }
+    }
+    expect(db.prepared.has(rows(MAX_KEPT_PARAMETERS))).toBe(true);
+    expect(db.prepared.has(rows(MAX_KEPT_PARAMETERS + 1))).toBe(false);
+    expect(prepare.mock.calls.filter(([sql]) => sql === rows(MAX_KEPT_PARAMETERS + 1))).toHaveLength(0);
+    expect((await call(db, 'all', 'SELECT count(*) AS n FROM t')).rows).toEqual([{ n: next }]);
   });
 
   it('closes with statements prepared (finalising them first)', async () => {

@@ -12,6 +12,23 @@ const REUSABLE = /^\s*(?:SELECT|INSERT|UPDATE|DELETE|WITH|BEGIN|COMMIT|ROLLBACK|
  */
 const RUN_REUSABLE = /^\s*(?:INSERT|UPDATE|DELETE|BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)\b/i;
 const RETURNS_ROWS = /\bRETURNING\b/i;
+/**
+ * A statement with more parameters than this is not kept. Multi-row INSERTs
+ * (the audit queue's batches, up to 800 parameters) and long `IN (?, ?, …)`
+ * lists make a new text per row count or list length, each a large compiled
+ * program: a hundred such statements held ~6 MiB measured, and the soak's
+ * server ~11 MiB more than without them. Their parse is a small share of
+ * writing that many rows; the statements a request repeats bind one row
+ * (the widest, a session, has 18 columns).
+ */
+export const MAX_KEPT_PARAMETERS = 32;
+
+/** Whether `sql` has at most `limit` `?` placeholders (counting stops past the limit). */
+function fewParameters(sql: string, limit = MAX_KEPT_PARAMETERS): boolean {
+  let n = 0;
+  for (let i = sql.indexOf('?'); i !== -1; i = sql.indexOf('?', i + 1)) if (++n > limit) return false;
+  return true;
+}
 
 /** `args` with its trailing callback wrapped so that `first(err)` runs before it; undefined when there is no callback. */
 function beforeCallback(args: unknown[], first: (err: Error | null) => void): unknown[] | undefined {
@@ -48,7 +65,8 @@ function beforeCallback(args: unknown[], first: (err: Error | null) => void): un
  *   is finalised and prepared again later, so no error state carries over.
  * - A schema change makes SQLite re-prepare a cached statement by itself.
  * - At most `capacity` statements are kept (least recently used goes first;
- *   TypeORM's `IN (?, ?, …)` makes a new text per list length).
+ *   TypeORM's `IN (?, ?, …)` makes a new text per list length), and none with
+ *   more than MAX_KEPT_PARAMETERS parameters.
  * - `close()` finalises them first (SQLite cannot close a connection with
  *   statements still prepared on it).
  */
@@ -99,7 +117,7 @@ export function withPreparedStatements(base: Sqlite, capacity = 256): Sqlite {
 
     /** The ordinary call, watched: once it has succeeded, the statement is prepared for next time. */
     private watch(method: 'all' | 'run', sql: string, args: unknown[]): unknown[] {
-      if (!this.cacheable(method, sql) || this.preparing.has(sql)) return args;
+      if (!this.cacheable(method, sql) || this.preparing.has(sql) || !fewParameters(sql)) return args;
       return beforeCallback(args, (err) => { if (!err) this.prepareForReuse(sql); }) ?? args;
     }
 
