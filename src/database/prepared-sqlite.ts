@@ -16,10 +16,11 @@ const RETURNS_ROWS = /\bRETURNING\b/i;
  * A statement with more parameters than this is not kept. Multi-row INSERTs
  * (the audit queue's batches, up to 800 parameters) and long `IN (?, ?, …)`
  * lists make a new text per row count or list length, each a large compiled
- * program: a hundred such statements held ~6 MiB measured, and the soak's
- * server ~11 MiB more than without them. Their parse is a small share of
- * writing that many rows; the statements a request repeats bind one row
- * (the widest, a session, has 18 columns).
+ * program: a hundred such statements held ~6 MiB in isolation, and in 180 s
+ * soaks this limit took back about half of the ~11 MiB the cache had added
+ * (docs/capacity.md §2). Their parse is a small share of writing that many
+ * rows; the statements a request repeats bind one row (the widest, a
+ * session, has 18 columns).
  */
 export const MAX_KEPT_PARAMETERS = 32;
 
