@@ -16,6 +16,7 @@ describe('Instances starting together on an empty PostgreSQL database (scale-out
   jest.setTimeout(60_000);
   const database = `portcullis_start_${randomBytes(6).toString('hex')}`;
   const url = `${PG_SERVER_URL}/${database}`;
+  const env = { ...ADMIN_ENV, DB_TYPE: 'postgres', DATABASE_URL: url, LOG_LEVEL: 'info' };
   const apps: TestApp[] = [];
   const MIGRATIONS = readdirSync(join(__dirname, '..', 'migrations')).filter((f) => f.endsWith('.ts')).length;
 
@@ -31,7 +32,6 @@ describe('Instances starting together on an empty PostgreSQL database (scale-out
 
   it('three instances all start, migrate once between them, create the first admin once, and log no error', async () => {
     const logs = [logCapture(), logCapture(), logCapture()];
-    const env = { ...ADMIN_ENV, DB_TYPE: 'postgres', DATABASE_URL: url, LOG_LEVEL: 'info' };
     const started = await Promise.allSettled(logs.map((l) => startTestApp(env, l.sink)));
     for (const s of started) if (s.status === 'fulfilled') apps.push(s.value);
     expect(started.map((s) => (s.status === 'rejected' ? String(s.reason) : 'started'))).toEqual(['started', 'started', 'started']);
@@ -55,7 +55,7 @@ describe('Instances starting together on an empty PostgreSQL database (scale-out
 
   it('a restart finds nothing to migrate and leaves the admin as it is', async () => {
     const log = logCapture();
-    const again = await startTestApp({ ...ADMIN_ENV, DB_TYPE: 'postgres', DATABASE_URL: url, LOG_LEVEL: 'info' }, log.sink);
+    const again = await startTestApp(env, log.sink);
     apps.push(again);
     expect(log.text()).not.toMatch(/"level":(50|60)/);
     expect(log.text()).not.toContain('created the first admin user');

@@ -19,7 +19,7 @@ export const MIGRATION_LOCK_KEY = '8101820098873224300';
  * its migrations run as TypeORM's `migrationsRun` does.
  */
 export async function createMigratedDataSource(options: DataSourceOptions): Promise<DataSource> {
-  const dataSource = new DataSource({ ...options, migrationsRun: false });
+  const dataSource = new DataSource(options);
   await dataSource.initialize();
   try {
     if (options.type === 'postgres') await migrateUnderLock(dataSource);

@@ -35,12 +35,13 @@ export class UsersService implements OnApplicationBootstrap {
 
   /**
    * Creates the first admin from ADMIN_EMAIL/ADMIN_PASSWORD, once: an existing
-   * account is left as it is, including one that another instance starting at
-   * the same moment created first (the unique index decides).
+   * account is left as it is (`create` refuses it before hashing), including
+   * one that another instance starting at the same moment created first (the
+   * unique index decides).
    */
   async onApplicationBootstrap(): Promise<void> {
     const { adminEmail, adminPassword } = this.config.app;
-    if (!adminEmail || !adminPassword || (await this.users.findByEmail(adminEmail))) return;
+    if (!adminEmail || !adminPassword) return;
     try {
       await this.create({ email: adminEmail, password: adminPassword, displayName: 'Administrator' }, 'admin');
     } catch (err) {
