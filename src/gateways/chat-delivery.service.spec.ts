@@ -2,13 +2,14 @@ import type { MessageView } from '../conversations/conversation.views';
 import type { ConversationsService } from '../conversations/conversations.service';
 import type { Connection } from '../realtime/connection';
 import type { ConnectionRegistry } from '../realtime/connection-registry';
+import type { SharedFrame } from '../realtime/shared-frame';
 import { ChatDeliveryService } from './chat-delivery.service';
 
 /** Sockets that record the seq of each chat frame they are sent. */
 function room(size: number): Array<Connection & { seqs: number[] }> {
   return Array.from({ length: size }, () => {
     const seqs: number[] = [];
-    return { seqs, isOpen: true, sendSerialized: (b: Buffer) => { seqs.push(JSON.parse(b.toString()).payload.seq); return true; } } as unknown as Connection & { seqs: number[] };
+    return { seqs, isOpen: true, sendShared: (f: SharedFrame) => { seqs.push(JSON.parse(f.payload.toString()).payload.seq); return true; } } as unknown as Connection & { seqs: number[] };
   });
 }
 const message = (seq: number): MessageView =>
@@ -46,8 +47,8 @@ describe('ChatDeliveryService fan-out', () => {
     setImmediate(tick);
     const turns = sockets.map(() => new Map<number, number>());
     sockets.forEach((s, i) => {
-      const send = s.sendSerialized.bind(s);
-      s.sendSerialized = (b: Buffer) => { turns[i].set(JSON.parse(b.toString()).payload.seq, turn); return send(b); };
+      const send = s.sendShared.bind(s);
+      s.sendShared = (f: SharedFrame) => { turns[i].set(JSON.parse(f.payload.toString()).payload.seq, turn); return send(f); };
     });
     const delivery = service(sockets);
     for (const seq of [1, 2, 3, 4]) delivery.publish(message(seq));

@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { Connection } from '../realtime/connection';
 import { ConnectionRegistry } from '../realtime/connection-registry';
+import { SharedFrame } from '../realtime/shared-frame';
 import type { MessageView } from '../conversations/conversation.views';
 import { ConversationsService } from '../conversations/conversations.service';
 import { ChatSequencer } from './chat-sequencer';
@@ -145,12 +146,12 @@ export class ChatDeliveryService implements OnModuleDestroy {
     }
   }
 
-  private deliverTo(conn: Connection, message: MessageView, frame: Buffer): void {
+  private deliverTo(conn: Connection, message: MessageView, frame: SharedFrame): void {
     const held = this.resuming.get(conn);
     if (held) held.buffer.push(message);
     else if (message.seq > (this.replayedThrough.get(conn) ?? 0)) {
       if (message.seq < (this.firstLive.get(conn) ?? Infinity)) this.firstLive.set(conn, message.seq);
-      conn.sendSerialized(frame);
+      conn.sendShared(frame);
     }
   }
 
@@ -208,19 +209,19 @@ export class ChatDeliveryService implements OnModuleDestroy {
   /** Chat frames the socket holds for the handshake's checks, as messages (anything else is held again). */
   private adoptHeld(conn: Connection): MessageView[] {
     const out: MessageView[] = [];
-    for (const data of conn.takeHeld()) {
-      const frame = JSON.parse(data.toString('utf8')) as { type: string; payload: MessageView };
+    for (const held of conn.takeHeld()) {
+      const frame = JSON.parse(held.payload.toString('utf8')) as { type: string; payload: MessageView };
       if (frame.type === 'chat_message') out.push(frame.payload);
-      else conn.sendSerialized(data);
+      else conn.sendShared(held);
     }
     return out;
   }
 
   private send(conn: Connection, m: MessageView): void {
-    conn.sendSerialized(chatFrame(m));
+    conn.sendShared(chatFrame(m));
   }
 }
 
-function chatFrame(m: MessageView): Buffer {
-  return Buffer.from(JSON.stringify({ type: 'chat_message', id: `m-${m.messageId}`, timestamp: new Date().toISOString(), payload: m }));
+function chatFrame(m: MessageView): SharedFrame {
+  return SharedFrame.of({ type: 'chat_message', id: `m-${m.messageId}`, timestamp: new Date().toISOString(), payload: m });
 }

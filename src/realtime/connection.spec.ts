@@ -3,6 +3,7 @@ import { createServer, IncomingMessage, Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { WebSocket, WebSocketServer } from 'ws';
 import { Connection } from './connection';
+import { SharedFrame } from './shared-frame';
 
 /**
  * Connection over real sockets: an HTTP server upgraded by `ws`, a `ws` client
@@ -57,7 +58,7 @@ describe('Connection: frames of one turn leave in one write', () => {
   it('sends five frames of one turn, fan-out and replies alike, in one write, in order', async () => {
     const { conn, received, syscalls, receivedCount } = await pair();
     conn.send('pong', {}, 'r1');
-    for (let i = 1; i <= 3; i++) conn.sendSerialized(Buffer.from(JSON.stringify({ type: 'chat_message', payload: { seq: i } })));
+    for (let i = 1; i <= 3; i++) conn.sendShared(SharedFrame.of({ type: 'chat_message', payload: { seq: i } }));
     conn.send('pong', {}, 'r2');
     expect(syscalls()).toBe(0); // nothing has left before the turn ends
     await receivedCount(5);
@@ -79,8 +80,8 @@ describe('Connection: frames of one turn leave in one write', () => {
   it('checks the buffer limit against what the kernel did not take, not against what waited for the end of the turn', async () => {
     // 40 KiB in one turn against a 16 KiB limit: a reading client takes it all, so this is no slow consumer.
     const { conn, syscalls, receivedCount, slow } = await pair(16 * 1024);
-    const chunk = Buffer.from(JSON.stringify({ type: 'chat_message', payload: { content: 'x'.repeat(4000) } }));
-    for (let i = 0; i < 10; i++) conn.sendSerialized(chunk);
+    const chunk = SharedFrame.of({ type: 'chat_message', payload: { content: 'x'.repeat(4000) } });
+    for (let i = 0; i < 10; i++) conn.sendShared(chunk);
     await receivedCount(10);
     expect(slow).not.toHaveBeenCalled();
     expect(syscalls()).toBeLessThan(10);

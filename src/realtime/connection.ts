@@ -5,6 +5,7 @@ import { CloseSpec } from './close-codes';
 import type { GatewayHandler } from './nest/gateway-handlers';
 import { ServerFrames, ServerFrameType } from './frame-types';
 import type { WsTraffic } from './realtime.metrics';
+import type { SharedFrame } from './shared-frame';
 
 export type ConnectionAuth =
   | { kind: 'user'; userId: string; sessionId: string; role: 'user' | 'admin'; expiresAt: number }
@@ -52,7 +53,7 @@ export class Connection {
   private protocolErrors: number[] | undefined;
   private closeHooks: Array<(c: Connection) => void> | undefined;
   private frameSeq = 0;
-  private held: Buffer[] | undefined;
+  private held: SharedFrame[] | undefined;
   private heldBytes = 0;
   /** True while `output` is corked for this turn of the event loop (see coalesce). */
   private corked = false;
@@ -127,22 +128,29 @@ export class Connection {
   }
 
   /**
-   * Sends a frame serialised once for many sockets (fan-out): UTF-8 encoded
-   * once too, as a Buffer sent as a text frame. Its id must be unique per
-   * frame, which a message id is.
+   * Sends a frame made once for many sockets (fan-out): serialised, encoded
+   * and framed once, written to the socket as it is. Its id must be unique
+   * per frame, which a message id is.
+   *
+   * The bytes go straight to the socket `ws` writes to, in one write, behind
+   * everything `ws` has written: `ws` writes each frame synchronously unless
+   * it is compressing (this server negotiates no compression) or reading a
+   * Blob (never sent here), so nothing of its own waits to go first. Without
+   * that socket (tests), `ws.send` sends the payload.
    */
-  sendSerialized(data: Buffer): boolean {
+  sendShared(frame: SharedFrame): boolean {
     if (this.state !== 'open' || this.ws.readyState !== this.ws.OPEN) return false;
     if (this.held) {
-      this.held.push(data);
-      this.heldBytes += data.length;
+      this.held.push(frame);
+      this.heldBytes += frame.payloadBytes;
       if (this.heldBytes > this.limits.maxBufferedBytes) this.onSlowConsumer(this);
       return true;
     }
     this.coalesce();
-    this.ws.send(data, { binary: false });
+    if (this.output) this.output.write(frame.wire);
+    else this.ws.send(frame.payload, { binary: false });
     this.traffic.framesOut++;
-    this.traffic.bytesOut += data.length;
+    this.traffic.bytesOut += frame.payloadBytes;
     if (this.overBuffered()) this.onSlowConsumer(this);
     return true;
   }
@@ -162,7 +170,7 @@ export class Connection {
    * gateway that must put it in order with other frames (chat: behind a
    * replay). Empty when nothing is held.
    */
-  takeHeld(): Buffer[] {
+  takeHeld(): SharedFrame[] {
     const held = this.held ?? [];
     if (this.held) { this.held = []; this.heldBytes = 0; }
     return held;
@@ -172,7 +180,7 @@ export class Connection {
   release(): void {
     const held = this.held;
     this.held = undefined;
-    for (const data of held ?? []) this.sendSerialized(data);
+    for (const frame of held ?? []) this.sendShared(frame);
   }
 
   /**

@@ -1,0 +1,86 @@
+import { once } from 'node:events';
+import { createServer, Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { WebSocket, WebSocketServer } from 'ws';
+import { SharedFrame } from './shared-frame';
+
+/**
+ * A SharedFrame's bytes are what `ws.send` puts on the wire for the same text,
+ * and a real `ws` client reads them as that text frame, whatever the length
+ * encoding (7-bit, 16-bit and 64-bit lengths: RFC 6455 §5.2).
+ */
+describe('SharedFrame', () => {
+  let server: Server;
+  let wss: WebSocketServer;
+  const open: WebSocket[] = [];
+
+  beforeEach(async () => {
+    wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
+    server = createServer();
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+  });
+
+  afterEach(async () => {
+    for (const ws of open.splice(0)) ws.terminate();
+    wss.close();
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  async function pair() {
+    const accepted = new Promise<{ ws: WebSocket; socket: Socket }>((resolve) => {
+      server.once('upgrade', (req, socket, head) => wss.handleUpgrade(req, socket, head, (ws) => resolve({ ws, socket: socket as Socket })));
+    });
+    const client = new WebSocket(`ws://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+    open.push(client);
+    const received: Array<{ text: string; isBinary: boolean }> = [];
+    client.on('message', (data, isBinary) => received.push({ text: data.toString(), isBinary }));
+    const { ws, socket } = await accepted;
+    open.push(ws);
+    await once(client, 'open');
+    const receivedCount = async (n: number) => {
+      while (received.length < n) await once(client, 'message');
+    };
+    return { ws, socket, received, receivedCount };
+  }
+
+  const sizes = [1, 125, 126, 65_535, 65_536, 200_000];
+
+  it.each(sizes)('holds the bytes ws.send writes for a %i-byte text', async (size) => {
+    const { ws, socket } = await pair();
+    const text = 'é'.repeat(Math.floor(size / 2)) + 'x'.repeat(size % 2);
+    const written: Buffer[] = [];
+    const write = socket.write.bind(socket);
+    jest.spyOn(socket, 'write').mockImplementation(((chunk: Buffer, ...rest: unknown[]) => {
+      written.push(Buffer.from(chunk));
+      return (write as (...a: unknown[]) => boolean)(chunk, ...rest);
+    }) as typeof socket.write);
+    ws.send(Buffer.from(text), { binary: false });
+    const frame = new SharedFrame(Buffer.from(text));
+    expect(frame.wire.equals(Buffer.concat(written))).toBe(true);
+    expect(frame.payloadBytes).toBe(Buffer.byteLength(text));
+    expect(frame.payload.toString()).toBe(text);
+  });
+
+  it('reaches a ws client as text frames, in order with what ws itself sends, at every length encoding', async () => {
+    const { ws, socket, received, receivedCount } = await pair();
+    const expected: string[] = [];
+    for (const size of sizes) {
+      const shared = 's'.repeat(size);
+      socket.write(new SharedFrame(Buffer.from(shared)).wire);
+      ws.send(`after ${size}`);
+      expected.push(shared, `after ${size}`);
+    }
+    await receivedCount(expected.length);
+    expect(received.map((r) => r.text)).toEqual(expected);
+    expect(received.every((r) => !r.isBinary)).toBe(true);
+  });
+
+  it('serialises a value once: SharedFrame.of is the JSON text', () => {
+    const value = { type: 'chat_message', payload: { content: 'ünïcode', seq: 3 } };
+    const frame = SharedFrame.of(value);
+    expect(JSON.parse(frame.payload.toString('utf8'))).toEqual(value);
+    expect(frame.wire.length).toBe(frame.payloadBytes + 2);
+  });
+});
