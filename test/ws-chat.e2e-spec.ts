@@ -79,6 +79,9 @@ describe('/ws/conversations/:conversationId (e2e)', () => {
     const id = await newConversation();
     const a = await ready(id, alice);
     const b = await ready(id, bob);
+    // ws clients offer permessage-deflate by default; the server takes no extension, which fan-out's
+    // pre-framed bytes rely on (src/realtime/shared-frame.ts).
+    expect([a.ws.extensions, b.ws.extensions]).toEqual(['', '']);
     const refId = a.send('chat_message', { content: 'hello bob' });
     const ack = await a.next('ack');
     expect(ack.refId).toBe(refId);

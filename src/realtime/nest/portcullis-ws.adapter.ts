@@ -147,6 +147,7 @@ export class PortcullisWsAdapter extends WsAdapter {
       // Frames over the limit but under this hard cap get an `error` frame and 1009 from us. Past it ws refuses the
       // frame itself with a bare 1009 (it closes before any hook runs); the cap bounds what one frame may buffer.
       maxPayload: Math.max(ws.maxPayloadBytes * 16, 1 << 20),
+      // No compression: fan-out writes frames made once for every socket (SharedFrame), behind ws's own writes.
       perMessageDeflate: false,
       clientTracking: false,
       handleProtocols: selectProtocol,
