@@ -77,7 +77,7 @@ describe('SharedFrame', () => {
     expect(received.every((r) => !r.isBinary)).toBe(true);
   });
 
-  it('serialises a value once: SharedFrame.of is the JSON text', () => {
+  it('SharedFrame.of frames the JSON text of a value', () => {
     const value = { type: 'chat_message', payload: { content: 'ünïcode', seq: 3 } };
     const frame = SharedFrame.of(value);
     expect(JSON.parse(frame.payload.toString('utf8'))).toEqual(value);
