@@ -1,9 +1,7 @@
-import { once } from 'node:events';
-import { createServer, IncomingMessage, Server } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
-import { WebSocket, WebSocketServer } from 'ws';
+import type { Socket } from 'node:net';
 import { Connection } from './connection';
 import { SharedFrame } from './shared-frame';
+import { wsLoopback } from './ws-testing';
 
 /**
  * Connection over real sockets: an HTTP server upgraded by `ws`, a `ws` client
@@ -11,45 +9,19 @@ import { SharedFrame } from './shared-frame';
  * for one chunk, `_writev` for several: each is one syscall).
  */
 describe('Connection: frames of one turn leave in one write', () => {
-  let server: Server;
-  let wss: WebSocketServer;
-  const open: WebSocket[] = [];
-
-  beforeEach(async () => {
-    wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
-    server = createServer();
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-  });
-
-  afterEach(async () => {
-    for (const ws of open.splice(0)) ws.terminate();
-    wss.close();
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  });
+  const loopback = wsLoopback();
+  beforeEach(() => loopback.start());
+  afterEach(() => loopback.stop());
 
   /** A Connection on the server side of a fresh socket, the client that reads it, and counters of the server socket's writes. */
   async function pair(maxBufferedBytes = 1 << 20) {
-    const accepted = new Promise<{ ws: WebSocket; req: IncomingMessage }>((resolve) => {
-      server.once('upgrade', (req, socket, head) => wss.handleUpgrade(req, socket, head, (ws) => resolve({ ws, req })));
-    });
-    const client = new WebSocket(`ws://127.0.0.1:${(server.address() as AddressInfo).port}/`);
-    open.push(client);
-    const received: string[] = [];
-    client.on('message', (data) => received.push(data.toString()));
-    const { ws, req } = await accepted;
-    open.push(ws);
-    await once(client, 'open');
-    const socket = req.socket as Socket & { _write: (...a: unknown[]) => void; _writev: (...a: unknown[]) => void };
+    const { ws, socket: tcp, received, receivedCount } = await loopback.pair();
+    const socket = tcp as Socket & { _write: (...a: unknown[]) => void; _writev: (...a: unknown[]) => void };
     const writes = { single: jest.spyOn(socket, '_write'), vectored: jest.spyOn(socket, '_writev') };
     const slow = jest.fn();
     const conn = new Connection(ws, '/ws/test', '127.0.0.1', { maxBufferedBytes, maxProtocolErrors: 10 }, slow, undefined, socket);
     conn.state = 'open';
     const syscalls = () => writes.single.mock.calls.length + writes.vectored.mock.calls.length;
-    const receivedCount = async (n: number) => {
-      while (received.length < n) await once(client, 'message');
-    };
     return { conn, received, syscalls, receivedCount, slow };
   }
 
@@ -63,7 +35,7 @@ describe('Connection: frames of one turn leave in one write', () => {
     expect(syscalls()).toBe(0); // nothing has left before the turn ends
     await receivedCount(5);
     expect(syscalls()).toBe(1);
-    const frames = received.map((text) => JSON.parse(text) as { type: string; refId?: string; payload: { seq?: number } });
+    const frames = received.map((r) => JSON.parse(r.text) as { type: string; refId?: string; payload: { seq?: number } });
     expect(frames.map((f) => f.refId ?? f.payload.seq)).toEqual(['r1', 1, 2, 3, 'r2']);
   });
 

@@ -1,8 +1,5 @@
-import { once } from 'node:events';
-import { createServer, Server } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
-import { WebSocket, WebSocketServer } from 'ws';
 import { SharedFrame } from './shared-frame';
+import { wsLoopback } from './ws-testing';
 
 /**
  * A SharedFrame's bytes are what `ws.send` puts on the wire for the same text,
@@ -10,40 +7,10 @@ import { SharedFrame } from './shared-frame';
  * encoding (7-bit, 16-bit and 64-bit lengths: RFC 6455 §5.2).
  */
 describe('SharedFrame', () => {
-  let server: Server;
-  let wss: WebSocketServer;
-  const open: WebSocket[] = [];
-
-  beforeEach(async () => {
-    wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
-    server = createServer();
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-  });
-
-  afterEach(async () => {
-    for (const ws of open.splice(0)) ws.terminate();
-    wss.close();
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  });
-
-  async function pair() {
-    const accepted = new Promise<{ ws: WebSocket; socket: Socket }>((resolve) => {
-      server.once('upgrade', (req, socket, head) => wss.handleUpgrade(req, socket, head, (ws) => resolve({ ws, socket: socket as Socket })));
-    });
-    const client = new WebSocket(`ws://127.0.0.1:${(server.address() as AddressInfo).port}/`);
-    open.push(client);
-    const received: Array<{ text: string; isBinary: boolean }> = [];
-    client.on('message', (data, isBinary) => received.push({ text: data.toString(), isBinary }));
-    const { ws, socket } = await accepted;
-    open.push(ws);
-    await once(client, 'open');
-    const receivedCount = async (n: number) => {
-      while (received.length < n) await once(client, 'message');
-    };
-    return { ws, socket, received, receivedCount };
-  }
+  const loopback = wsLoopback();
+  beforeEach(() => loopback.start());
+  afterEach(() => loopback.stop());
+  const pair = () => loopback.pair();
 
   const sizes = [1, 125, 126, 65_535, 65_536, 200_000];
 
