@@ -13,6 +13,7 @@ const { execFileSync } = require('node:child_process');
 const { spawnPinned, cpuUs, httpJson, sleep, HAS_TASKSET } = require('./lib/proc');
 const { median } = require('./lib/stats');
 const { calibrate } = require('./lib/calibrate');
+const tail = require('./lib/tail');
 const refs = require('./servers/script-server');
 const portcullis = require('./servers/portcullis');
 const { fmt, md, plain, buildTable, abTable } = require('./lib/report');
@@ -26,6 +27,10 @@ const P = QUICK
   ? { connects: 1500, connectMs: 2500, concurrency: 32, rateMs: 2000, memSockets: 2000, fan: [[100, 300], [1000, 40]], fanMs: 3000, roomMs: 4000, verifyIters: 20000 }
   : { connects: 6000, connectMs: 6000, concurrency: 32, rateMs: 4000, memSockets: 10000, fan: [[100, 2000], [1000, 300]], fanMs: 7000, roomMs: 10000, verifyIters: 100000 };
 // The room row: 20 senders × 200 subscribers of one conversation, each sender at BENCH_ROOM_RATE msg/s (default 5: 100 msg/s, 20,000 deliveries/s).
+// The fixed-rate run first launches at the rate for rateWarmMs, unmeasured: the load generator is a fresh
+// process each run, and BENCH_TAIL=1 traces put most of the slowest connects, of every server, in its first
+// 1.5 s, and still its first 250 ms after a 1.5 s warm-up; not after 4 s (docs/capacity.md §1).
+P.rateWarmMs = Number(process.env.BENCH_RATE_WARM_MS != null ? process.env.BENCH_RATE_WARM_MS : QUICK ? 1000 : 4000);
 P.room = { senders: 20, subscribers: 200, ratePerSender: Number(process.env.BENCH_ROOM_RATE || 5) };
 // each socket needs one fd in the loader and one in the server
 if (P.memSockets > FD_HARD - 500) P.memSockets = Math.max(1000, Math.floor((FD_HARD - 500) / 1000) * 1000);
@@ -127,9 +132,24 @@ async function benchAll(live, ctx) {
     }
   }
   if (out.baseline && out.baseline.connect_header) ctx.rate = Math.max(50, Math.round(out.baseline.connect_header.perSec / 2));
+  // BENCH_RATE=<connects/s>: the fixed rate given, so BENCH_ONLY=rate needs no connect scenario first.
+  if (Number(process.env.BENCH_RATE) > 0) ctx.rate = Number(process.env.BENCH_RATE);
   if (ctx.rate) {
-    await scenario('rate', (k, s) => ({ scenario: 'rate', ratePerSec: ctx.rate, durationMs: P.rateMs, auth: 'header', token: s.token, conversationId: s.conversationId }),
-      plainRun((r) => `connect→ready @${ctx.rate}/s: p50 ${fmt.n(r.latencyMs && r.latencyMs.p50, 2)} ms p99 ${fmt.n(r.latencyMs && r.latencyMs.p99, 2)} ms (achieved ${fmt.n(r.achievedRate)}/s)`),
+    const rateLine = (r) => `connect→ready @${ctx.rate}/s: p50 ${fmt.n(r.latencyMs && r.latencyMs.p50, 2)} ms p99 ${fmt.n(r.latencyMs && r.latencyMs.p99, 2)} ms (achieved ${fmt.n(r.achievedRate)}/s)`;
+    // BENCH_TAIL=1: each run also says what the slowest connects waited on (bench/lib/tail.js).
+    const tracedRun = async (k, server, cfg, i) => {
+      await httpJson('GET', `http://127.0.0.1:${server.probePort}/trace/start`);
+      const r = await runLoad(server, { ...cfg, trace: true });
+      const trace = (await httpJson('GET', `http://127.0.0.1:${server.probePort}/trace/stop`)).json;
+      log(`  ${k} ${rateLine(r)} [run ${i + 1}]`);
+      if (r.connects) log(`    ${tail.describe(k, tail.attribute({ connects: r.connects, ownCpu: r.ownCpu, server: trace }))}`);
+      // BENCH_TAIL_DIR=<dir>: the raw trace of each run there too, for a closer look.
+      if (r.connects && process.env.BENCH_TAIL_DIR) fs.writeFileSync(path.join(process.env.BENCH_TAIL_DIR, `rate-${k}-${i + 1}.json`), JSON.stringify({ connects: r.connects, ownGc: r.ownGc, ownGaps: r.ownGaps, ownCpu: r.ownCpu, server: trace }));
+      delete r.connects; delete r.ownGc; delete r.ownGaps; delete r.ownCpu;
+      return r;
+    };
+    await scenario('rate', (k, s) => ({ scenario: 'rate', ratePerSec: ctx.rate, durationMs: P.rateMs, warmMs: P.rateWarmMs, auth: 'header', token: s.token, conversationId: s.conversationId }),
+      process.env.BENCH_TAIL === '1' ? tracedRun : plainRun(rateLine),
       (runs) => ({ rate: ctx.rate, p50: median(runs.map((r) => r.latencyMs && r.latencyMs.p50)), p99: median(runs.map((r) => r.latencyMs && r.latencyMs.p99)) }));
   } else log('  (no baseline: the fixed-rate latency scenario is skipped)');
   await scenario('mem', (k, s) => ({ scenario: 'hold', count: P.memSockets, concurrency: 100, auth: 'header', token: s.token, conversationId: s.conversationId }),

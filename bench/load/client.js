@@ -4,7 +4,7 @@
 // `MARK start` / `MARK end` around the measured phase (the runner samples the
 // server's /proc/<pid>/stat at those marks), and finally `RESULT <json>`.
 // Every loop is bounded by counts and a deadline.
-const { performance } = require('node:perf_hooks');
+const { performance, PerformanceObserver } = require('node:perf_hooks');
 const { wsDriver, sioDriver } = require('./drivers');
 const { summarize } = require('../lib/stats');
 
@@ -64,13 +64,31 @@ async function connect() {
   done({ ok, errors, firstError, elapsedMs, connectsPerSec: ok / (elapsedMs / 1000), latencyMs: summarize(lat), loaderCpuShare: loaderCpu / 1000 / elapsedMs });
 }
 
-// Open loop: a new connection every 1/rate s for durationMs; latency = new socket → ready.
+// Open loop: a new connection every 1/rate s for warmMs + durationMs; latency = new socket → ready,
+// of the connects launched after the first warmMs (this process's own code warming up at the rate).
 async function rate() {
-  const { ratePerSec, durationMs, auth, token, conversationId, maxInFlight = 5000 } = cfg;
+  const { ratePerSec, durationMs, warmMs = 0, auth, token, conversationId, maxInFlight = 5000, trace = false } = cfg;
+  // trace (BENCH_TAIL=1, bench/lib/tail.js): every measured connect as [start (epoch ms), 101 after (ms), ready after (ms)],
+  // and this process's own GC pauses as [start (epoch ms), duration, kind], to tell the server's tail from ours.
+  const connects = []; const ownGc = [];
+  const gcObserver = trace ? new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) ownGc.push([performance.timeOrigin + e.startTime, e.duration, e.detail ? e.detail.kind : e.kind]);
+  }) : null;
   await openMany(200, 50, token, auth, conversationId).then((r) => r.sockets.forEach((s) => s.close()));
   await sleep(200);
-  const total = Math.max(1, Math.round(ratePerSec * durationMs / 1000));
+  const warmCount = Math.round(ratePerSec * warmMs / 1000);
+  const total = warmCount + Math.max(1, Math.round(ratePerSec * durationMs / 1000));
   const lat = []; let launched = 0; let inFlight = 0; let errors = 0; let skipped = 0; let firstError = null;
+  // and this process's own loop gaps of 2 ms or more, [end (epoch ms), gap]: a late launch or a late read is ours, not the server's.
+  // and its CPU time every ~10 ms, [at (epoch ms), µs].
+  const ownGaps = []; const ownCpu = []; let lastTick = now(); let lastCpu = -Infinity;
+  const gapTimer = trace ? setInterval(() => {
+    const t = now();
+    if (t - lastTick >= 2) ownGaps.push([performance.timeOrigin + t, t - lastTick]);
+    lastTick = t;
+    if (t - lastCpu >= 10) { const c = process.cpuUsage(); ownCpu.push([performance.timeOrigin + t, c.user + c.system]); lastCpu = t; }
+  }, 1) : null;
+  if (gcObserver) gcObserver.observe({ entryTypes: ['gc'] });
   mark('start');
   const t0 = now();
   await new Promise((resolve) => {
@@ -83,8 +101,16 @@ async function rate() {
         if (inFlight >= maxInFlight) { skipped++; settle(); continue; }
         inFlight++;
         const s0 = now();
-        driver.connect({ token, conversationId, auth }).then(
-          (s) => { lat.push(now() - s0); inFlight--; s.close(); settle(); },
+        const measured = launched > warmCount;
+        const timing = trace ? {} : undefined;
+        driver.connect({ token, conversationId, auth, timing }).then(
+          (s) => {
+            const t = now();
+            inFlight--; s.close(); settle();
+            if (!measured) return;
+            lat.push(t - s0);
+            if (trace) connects.push([performance.timeOrigin + s0, (timing.upgrade || t) - s0, t - s0]);
+          },
           (e) => { errors++; inFlight--; firstError = firstError || String(e.message || e); settle(); });
       }
       if (launched < total && !expired()) setTimeout(tick, 1);
@@ -94,7 +120,9 @@ async function rate() {
   });
   const elapsedMs = now() - t0;
   mark('end');
-  done({ ok: lat.length, errors, skipped, firstError, elapsedMs, achievedRate: launched / (elapsedMs / 1000), latencyMs: summarize(lat), loaderCpuShare: loaderCpuUs() / 1000 / elapsedMs });
+  if (gcObserver) gcObserver.disconnect();
+  if (gapTimer) clearInterval(gapTimer);
+  done({ ok: lat.length, errors, skipped, firstError, elapsedMs, achievedRate: launched / (elapsedMs / 1000), latencyMs: summarize(lat), loaderCpuShare: loaderCpuUs() / 1000 / elapsedMs, ...(trace ? { connects, ownGc, ownGaps, ownCpu } : {}) });
 }
 
 // Open `count` authenticated sockets and hold them until stdin says "release".

@@ -4,6 +4,7 @@
 // ws driver: the Portcullis frame protocol (CONTRACT §3), spoken by baseline and Portcullis.
 // sio driver: Socket.IO 4 client, websocket transport only.
 const crypto = require('node:crypto');
+const { performance } = require('node:perf_hooks');
 const WebSocket = require('ws');
 
 function frame(type, payload, id) {
@@ -12,7 +13,8 @@ function frame(type, payload, id) {
 
 function wsDriver(target) {
   return {
-    connect({ token, conversationId, auth, timeoutMs = 10000 }) {
+    // timing (optional): gets `upgrade`, performance.now() when the 101 arrived (bench/connect-tail.js).
+    connect({ token, conversationId, auth, timeoutMs = 10000, timing }) {
       return new Promise((resolve, reject) => {
         const url = `ws://127.0.0.1:${target.port}${target.wsPath.replace(':id', encodeURIComponent(conversationId))}`;
         const opts = { perMessageDeflate: false, handshakeTimeout: timeoutMs };
@@ -28,6 +30,7 @@ function wsDriver(target) {
           on(ev, cb) { listeners[ev] = cb; },
           get bufferedAmount() { return ws.bufferedAmount; },
         };
+        if (timing) ws.once('upgrade', () => { timing.upgrade = performance.now(); });
         ws.on('open', () => { if (auth !== 'header') ws.send(frame('auth', { token })); });
         ws.on('message', (data, isBinary) => {
           if (isBinary) return;

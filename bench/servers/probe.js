@@ -4,7 +4,7 @@
 // for memory after a full GC, and read the server's own event-loop delay.
 // Needs --expose-gc for /mem. Adds no work to the server's request path.
 const http = require('node:http');
-const { monitorEventLoopDelay, PerformanceObserver } = require('node:perf_hooks');
+const { monitorEventLoopDelay, PerformanceObserver, performance } = require('node:perf_hooks');
 const port = Number(process.env.BENCH_PROBE_PORT || 0);
 
 // Delays in ms. monitorEventLoopDelay records the whole interval between its
@@ -41,7 +41,39 @@ if (port) {
     return { at: Date.now(), rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, cpuUserUs: c.user, cpuSystemUs: c.system, gc };
   };
   const json = (res, body) => { res.setHeader('content-type', 'application/json'); res.end(JSON.stringify(body)); };
+  // BENCH_TAIL=1 (bench/run.js): /trace/start records, until /trace/stop returns them, every GC pause
+  // ([start, duration, kind], epoch ms), every gap of 2 ms or more between a 1 ms timer's runs
+  // ([end, gap]) and the process's CPU time every ~10 ms ([at, µs]), on the clock the load generator stamps its connects with, so slow connects can be
+  // lined up with what the server was doing. The 1 ms timer costs the server a little CPU: a diagnosis
+  // run, not a figure to compare with the other scenarios'.
+  let trace = null;
+  const traceObserver = new PerformanceObserver((list) => {
+    if (!trace) return;
+    for (const e of list.getEntries()) trace.gc.push([performance.timeOrigin + e.startTime, e.duration, e.detail ? e.detail.kind : e.kind]);
+  });
+  const traceStart = () => {
+    if (trace) clearInterval(trace.timer);
+    let last = performance.now(); let lastCpu = -Infinity;
+    trace = { gc: [], gaps: [], cpu: [], timer: setInterval(() => {
+      const t = performance.now();
+      if (t - last >= 2) trace.gaps.push([performance.timeOrigin + t, t - last]);
+      last = t;
+      // the process's CPU time (µs, all threads) every ~10 ms: a server busy in many short turns shows here, not in the gaps
+      if (t - lastCpu >= 10) { const c = process.cpuUsage(); trace.cpu.push([performance.timeOrigin + t, c.user + c.system]); lastCpu = t; }
+    }, 1) };
+    trace.timer.unref();
+    traceObserver.observe({ entryTypes: ['gc'] });
+  };
+  const traceStop = () => {
+    // clock: one instant as [epoch ms, process.hrtime ms], to place a --cpu-prof profile's samples (hrtime µs) on the same time line.
+    const out = { gc: trace ? trace.gc : [], gaps: trace ? trace.gaps : [], cpu: trace ? trace.cpu : [], clock: [performance.timeOrigin + performance.now(), Number(process.hrtime.bigint()) / 1e6] };
+    if (trace) clearInterval(trace.timer);
+    trace = null; traceObserver.disconnect();
+    return out;
+  };
   const srv = http.createServer((req, res) => {
+    if (req.url === '/trace/start') { traceStart(); return json(res, {}); }
+    if (req.url === '/trace/stop') return json(res, traceStop());
     if (req.url === '/eld/reset') { eld.reset(); res.end('{}'); return; }
     if (req.url === '/eld') return json(res, stats(eld));
     if (req.url === '/soak/start') {
@@ -66,7 +98,6 @@ if (port) {
   // up with --trace-gc or a --cpu-prof profile of the same run.
   const stallMs = Number(process.env.BENCH_STALL_LOG_MS || 0);
   if (stallMs > 0) {
-    const { performance } = require('node:perf_hooks');
     let last = performance.now();
     setInterval(() => {
       const now = performance.now();
