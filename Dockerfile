@@ -50,5 +50,7 @@ STOPSIGNAL SIGTERM
 # threads took turns with the event loop for hundreds of ms at every major GC (stalls of 100-550 ms in the
 # 19,000-socket soak); the GC work is the same CPU, done on the main thread. --max-semi-space-size=4: a young
 # generation of 2 x 4 MiB instead of V8's 2 x 16 MiB (~24 MiB less RSS under load, shorter scavenges;
-# docs/deployment.md). Same flags as `npm run start:prod`.
-CMD ["node", "--single-threaded-gc", "--max-semi-space-size=4", "dist/src/main.js"]
+# docs/deployment.md). --incremental-marking-soft-trigger=50: a major GC starts marking once half the room
+# left after the last one is used, not when only a young generation's worth is left, so the marking on the
+# main thread is spread thinner (docs/deployment.md). Same flags as `npm run start:prod`.
+CMD ["node", "--single-threaded-gc", "--max-semi-space-size=4", "--incremental-marking-soft-trigger=50", "dist/src/main.js"]
