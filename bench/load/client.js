@@ -79,8 +79,8 @@ async function rate() {
   const warmCount = Math.round(ratePerSec * warmMs / 1000);
   const total = warmCount + Math.max(1, Math.round(ratePerSec * durationMs / 1000));
   const lat = []; let launched = 0; let inFlight = 0; let errors = 0; let skipped = 0; let firstError = null;
-  // and this process's own loop gaps of 2 ms or more, [end (epoch ms), gap]: a late launch or a late read is ours, not the server's.
-  // and its CPU time every ~10 ms, [at (epoch ms), µs].
+  // With trace, also this process's loop gaps of 2 ms or more, [end (epoch ms), gap], and its CPU time every
+  // ~10 ms, [at (epoch ms), µs]: a late launch or a late read of `ready` is ours, not the server's.
   const ownGaps = []; const ownCpu = []; let lastTick = now(); let lastCpu = -Infinity;
   const gapTimer = trace ? setInterval(() => {
     const t = now();

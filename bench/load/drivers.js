@@ -13,7 +13,7 @@ function frame(type, payload, id) {
 
 function wsDriver(target) {
   return {
-    // timing (optional): gets `upgrade`, performance.now() when the 101 arrived (bench/connect-tail.js).
+    // timing (optional): gets `upgrade`, performance.now() when the 101 arrived (BENCH_TAIL=1, bench/lib/tail.js).
     connect({ token, conversationId, auth, timeoutMs = 10000, timing }) {
       return new Promise((resolve, reject) => {
         const url = `ws://127.0.0.1:${target.port}${target.wsPath.replace(':id', encodeURIComponent(conversationId))}`;

@@ -43,9 +43,9 @@ if (port) {
   const json = (res, body) => { res.setHeader('content-type', 'application/json'); res.end(JSON.stringify(body)); };
   // BENCH_TAIL=1 (bench/run.js): /trace/start records, until /trace/stop returns them, every GC pause
   // ([start, duration, kind], epoch ms), every gap of 2 ms or more between a 1 ms timer's runs
-  // ([end, gap]) and the process's CPU time every ~10 ms ([at, µs]), on the clock the load generator stamps its connects with, so slow connects can be
-  // lined up with what the server was doing. The 1 ms timer costs the server a little CPU: a diagnosis
-  // run, not a figure to compare with the other scenarios'.
+  // ([end, gap]) and the process's CPU time every ~10 ms ([at, µs]), on the clock the load generator
+  // stamps its connects with, so slow connects can be lined up with what the server was doing. The 1 ms
+  // timer costs the server a little CPU: a diagnosis run, not a figure to compare with the other scenarios'.
   let trace = null;
   const traceObserver = new PerformanceObserver((list) => {
     if (!trace) return;
