@@ -15,12 +15,12 @@
 //   - the load generator busy, the same way (it stamps the start and reads `ready`);
 //   - nothing seen.
 const { constants } = require('node:perf_hooks');
+const { quantile } = require('./stats');
 
 const { NODE_PERFORMANCE_GC_MAJOR: MAJOR, NODE_PERFORMANCE_GC_MINOR: MINOR, NODE_PERFORMANCE_GC_INCREMENTAL: INCREMENTAL } = constants;
 const CAUSES = ['server mark-compact cycle', 'server scavenge', 'server busy', 'load generator busy', 'nothing seen'];
 
 const overlaps = (a0, a1, b0, b1) => a0 < b1 && b0 < a1;
-const quantile = (sorted, q) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : NaN);
 
 /** Share of one core used over [a, b], from cumulative CPU samples [at, µs] (NaN without two samples in reach). */
 function busy(cpu, a, b) {
@@ -81,4 +81,4 @@ function describe(label, a) {
     `${a.markCompacts} mark-compact(s) (pause max ${f(a.markCompactPauseMaxMs, 1)} ms; ${f(a.inCyclesMs)} ms inside marking cycles), ${a.scavenges} scavenges.`;
 }
 
-module.exports = { attribute, describe, busy, markCompactCycles, CAUSES };
+module.exports = { attribute, describe };
