@@ -239,20 +239,24 @@ ${clock}
  * each ratio here comes from BENCH_PAIRED_ROUNDS short rounds, the two servers
  * back to back in alternating order, and is the median of the per-round ratios.
  */
-const PAIRED_HEAD = ['metric', 'against', 'its value', 'Portcullis', 'ratio', 'range', 'rounds', 'target', 'status'];
+const PAIRED_HEAD = ['metric', 'server', 'against', 'its value', 'server\'s value', 'ratio', 'range', 'rounds', 'target', 'status'];
+// `inside`: the baseline's code run inside a Portcullis process (bench/servers/inside-baseline.js).
+const PAIRED_NAMES = { portcullis: 'Portcullis', baseline: 'baseline', before: 'before', inside: 'baseline inside Portcullis' };
 async function pairedRounds(live) {
   const rounds = Number(process.env.BENCH_PAIRED_ROUNDS || 10);
-  const pairs = [['before', 'portcullis'], ['baseline', 'portcullis']].filter(([a, b]) => live[a] && live[b]);
+  // [against, server, connect metrics only]
+  const pairs = [['before', 'portcullis'], ['baseline', 'portcullis'], ['inside', 'portcullis', true], ['baseline', 'inside', true]].filter(([a, b]) => live[a] && live[b]);
   const connect = (auth) => (s) => ({ scenario: 'connect', count: QUICK ? 500 : 2000, maxMs: P.connectMs, concurrency: P.concurrency, auth, token: s.token, conversationId: s.conversationId });
-  // [label, load, figure, target ratio against the baseline (none against the build before)]
+  // [label, load, figure, target ratio of Portcullis against the baseline (none otherwise), a connect metric]
   const metrics = [
-    ['server CPU µs / connect, header', connect('header'), (r) => r.serverCpuUs / r.ok, 1.25],
-    ['server CPU µs / connect, first-frame', connect('frame'), (r) => r.serverCpuUs / r.ok, 1.35],
-    ['server CPU µs / chat message (fan-out 1→100)', (s) => ({ scenario: 'fanout', subscribers: 100, messages: QUICK ? 200 : 600, maxMs: P.fanMs, window: 4, bytes: 100, auth: 'header', ...s.fanout }), (r) => r.serverCpuUs / r.sent, null],
+    ['server CPU µs / connect, header', connect('header'), (r) => r.serverCpuUs / r.ok, 1.25, true],
+    ['server CPU µs / connect, first-frame', connect('frame'), (r) => r.serverCpuUs / r.ok, 1.35, true],
+    ['server CPU µs / chat message (fan-out 1→100)', (s) => ({ scenario: 'fanout', subscribers: 100, messages: QUICK ? 200 : 600, maxMs: P.fanMs, window: 4, bytes: 100, auth: 'header', ...s.fanout }), (r) => r.serverCpuUs / r.sent, null, false],
   ];
   const rows = [];
-  for (const [a, b] of pairs) {
-    for (const [label, makeCfg, value, target] of metrics) {
+  for (const [a, b, connectsOnly] of pairs) {
+    for (const [label, makeCfg, value, target, isConnect] of metrics) {
+      if (connectsOnly && !isConnect) continue;
       const va = []; const vb = []; const ratios = [];
       for (let i = 0; i < rounds; i++) {
         const order = i % 2 ? [b, a] : [a, b];
@@ -265,12 +269,28 @@ async function pairedRounds(live) {
       }
       const sorted = [...ratios].sort((x, y) => x - y);
       log(`  paired ${b} / ${a}, ${label}: median ratio ${fmt.n(median(ratios), 2)}× (${ratios.length} rounds, ${fmt.n(sorted[0], 2)}–${fmt.n(sorted[sorted.length - 1], 2)}×)`);
-      const goal = a === 'baseline' && target ? target : null;
-      rows.push([`${label}`, a, fmt.n(median(va)), fmt.n(median(vb)), `${fmt.n(median(ratios), 2)}×`, `${fmt.n(sorted[0], 2)}–${fmt.n(sorted[sorted.length - 1], 2)}×`, String(ratios.length),
+      const goal = a === 'baseline' && b === 'portcullis' && target ? target : null;
+      rows.push([`${label}`, PAIRED_NAMES[b], PAIRED_NAMES[a], fmt.n(median(va)), fmt.n(median(vb)), `${fmt.n(median(ratios), 2)}×`, `${fmt.n(sorted[0], 2)}–${fmt.n(sorted[sorted.length - 1], 2)}×`, String(ratios.length),
         goal ? `≤ ${goal}×` : '', goal ? (ratios.length ? (median(ratios) <= goal ? 'met' : '**missed**') : '—') : '']);
     }
   }
   return rows;
+}
+
+/**
+ * A second Portcullis server with the baseline inside its process, for the
+ * paired rounds (BENCH_INSIDE=0 leaves it out); null when it cannot start.
+ */
+async function startInside(ctx) {
+  if (process.env.BENCH_INSIDE === '0' || !portcullis.available().ok) return null;
+  try {
+    const host = await portcullis.start({ ...ctx, inside: true });
+    log(`baseline inside a Portcullis process: up (pid ${host.pid}, port ${host.inside.target.port})`);
+    return host;
+  } catch (e) {
+    log(`baseline inside a Portcullis process: skipped — ${e.message}`);
+    return null;
+  }
 }
 
 async function main() {
@@ -298,7 +318,14 @@ async function main() {
       if (line) { log(line); skipped.push(line); R[key] = { skipped: line }; }
     }
     Object.assign(R, await benchAll(live, ctx));
-    if (wanted('paired')) paired = await pairedRounds(live);
+    if (wanted('paired')) {
+      const host = live.portcullis ? await startInside(ctx) : null;
+      try {
+        paired = await pairedRounds(host ? { ...live, inside: host.inside } : live);
+      } finally {
+        if (host) await host.stop();
+      }
+    }
   } finally {
     for (const s of Object.values(live)) await s.stop();
   }
@@ -312,7 +339,7 @@ async function main() {
   const elapsed = (Date.now() - started) / 1000;
   log(`\n${plain(t.head, t.rows)}\n\n${plain(t.vhead, t.vrows)}\n`);
   if (R.before && R.portcullis && !R.before.skipped && !R.portcullis.skipped) log(`${abTable(R.before, R.portcullis)}\n`);
-  if (paired.length) log(`Paired rounds (Portcullis against each; median of per-round ratios, alternating order):\n${plain(PAIRED_HEAD, paired)}\n`);
+  if (paired.length) log(`Paired rounds (median of per-round ratios, alternating order):\n${plain(PAIRED_HEAD, paired)}\n`);
   if (reauth) log(reauth.text);
   for (const s of skipped) log(s);
   log(`done in ${elapsed.toFixed(0)} s`);

@@ -49,7 +49,7 @@ ${md(t.vhead, t.vrows)}
 ${paired ? `
 ### Paired rounds
 
-The machine's speed drifts (the same server has measured 470 and 800 µs per connect minutes apart), and the ${RUNS} long runs per server above can land on different stretches of it. For the CPU ratios, read this table: Portcullis against each server in ${paired.rows[0] ? paired.rows[0][6] : '—'} short rounds, the two back to back in alternating order; the ratio is the median of the per-round ratios, with their range${paired.rows.some((r) => r[1] === 'before') ? '; "before" is the build in `BENCH_BEFORE_ROOT`' : ''}.
+The machine's speed drifts (the same server has measured 470 and 800 µs per connect minutes apart), and the ${RUNS} long runs per server above can land on different stretches of it. For the CPU ratios, read this table: each server against another in ${paired.rows[0] ? paired.rows[0][7] : '—'} short rounds, the two back to back in alternating order; the ratio is the median of the per-round ratios, with their range${paired.rows.some((r) => r[2] === 'before') ? '; "before" is the build in `BENCH_BEFORE_ROOT`' : ''}.${paired.rows.some((r) => r[1] === 'baseline inside Portcullis') ? ' "Baseline inside Portcullis" is the baseline\'s own code (bench/servers/baseline.js) running inside a second Portcullis server\'s process, on a port of its own (bench/servers/inside-baseline.js): the baseline against it is what that process costs the same code (its heap, GC and the state the service leaves in Node\'s shared functions); Portcullis against it is what Portcullis\'s own work per connect costs.' : ''}
 
 ${md(paired.head, paired.rows)}
 ` : ''}

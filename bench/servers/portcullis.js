@@ -9,6 +9,7 @@ const os = require('node:os');
 const path = require('node:path');
 const crypto = require('node:crypto');
 const { spawnPinned, freePort, httpJson, sleep } = require('../lib/proc');
+const jwt = require('jsonwebtoken');
 const { wsDriver } = require('../load/drivers');
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -43,6 +44,8 @@ const makePortcullis = (root, key, label) => ({
     const MAIN = path.join(root, 'dist', 'src', 'main.js');
     const port = await freePort();
     const probePort = await freePort();
+    // ctx.inside: the baseline also runs inside this process, on its own port (bench/servers/inside-baseline.js)
+    const insidePort = ctx && ctx.inside ? await freePort() : null;
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'portcullis-bench-'));
     const adminEmail = 'bench-admin@example.com';
     // ctx.adminPassword / ctx.jwtSecret: a second instance on the same PostgreSQL shares the first one's (bench/unit-costs.js --pg)
@@ -56,6 +59,7 @@ const makePortcullis = (root, key, label) => ({
       WS_AUTH_FAILURES_PER_MINUTE: '100000', LOGIN_RATE_LIMIT_PER_MINUTE: '100000', REGISTRATION_OPEN: 'true',
       ADMIN_EMAIL: adminEmail, ADMIN_PASSWORD: adminPassword,
       BENCH_PROBE_PORT: String(probePort),
+      ...(insidePort ? { BENCH_INSIDE_PORT: String(insidePort) } : {}),
       // ctx.env: settings a scenario needs on top (the soak: JWT_ACCESS_TTL, WS_REAUTH_LEAD_MS, ...).
       ...(ctx && ctx.env),
       // BENCH_SERVER_ENV="K=V K2=V2": environment for the server only, e.g. an allocator (LD_PRELOAD, MALLOC_*).
@@ -65,7 +69,7 @@ const makePortcullis = (root, key, label) => ({
     for (const k of ['REDIS_URL', 'DATABASE_URL']) if (!(ctx && ctx.env && ctx.env[k])) env[k] = undefined;
     // BENCH_SERVER_NODE_ARGS: extra node flags for the server, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile a run.
     const extra = (process.env.BENCH_SERVER_NODE_ARGS || '').split(' ').filter(Boolean);
-    const child = spawnPinned(ctx && ctx.cpu != null ? ctx.cpu : 1, [...productNodeFlags(root), ...extra, '--expose-gc', '-r', path.join(__dirname, 'probe.js'), MAIN], { env, cwd: root });
+    const child = spawnPinned(ctx && ctx.cpu != null ? ctx.cpu : 1, [...productNodeFlags(root), ...extra, '--expose-gc', '-r', path.join(__dirname, 'probe.js'), ...(insidePort ? ['-r', path.join(__dirname, 'inside-baseline.js')] : []), MAIN], { env, cwd: root });
     let log = '';
     const keep = (d) => { log = (log + d).slice(-4000); };
     child.stdout.on('data', keep); child.stderr.on('data', keep);
@@ -131,6 +135,11 @@ const makePortcullis = (root, key, label) => ({
         // A second login: a new token (and session) for the same user, as a client re-authenticating would present.
         freshToken: () => login(adminEmail, adminPassword),
         fanout: { conversationId: fanConv, senderToken: adminToken, subscriberToken },
+        // The baseline inside this process: a server of its own for runLoad (same pid), with a token it accepts.
+        inside: insidePort ? {
+          pid: child.pid, target: { driver: 'ws', port: insidePort, wsPath: '/ws/conversations/:id' }, conversationId: 'bench-connect',
+          token: jwt.sign({ sid: crypto.randomUUID(), role: 'user' }, jwtSecret, { algorithm: 'HS256', subject: crypto.randomUUID(), issuer: 'portcullis', audience: 'portcullis-clients', expiresIn: '2h' }),
+        } : undefined,
         stop,
       };
     } catch (e) {
