@@ -25,6 +25,10 @@ function summarize(r) {
   const rssSlope = slope(post.map((w) => w.t), post.map((w) => w.rss)); // bytes/s
   const span = post.length > 1 ? post[post.length - 1].t - post[0].t : NaN;
   const rise = rssSlope * span;
+  // The same fit over each half after warm-up: RSS that settles early (V8's old space growing to a steady size)
+  // rises in the first half only; a leak rises in both.
+  const halfFit = (ws) => (ws.length >= 2 ? slope(ws.map((w) => w.t), ws.map((w) => w.rss)) * (ws[ws.length - 1].t - ws[0].t) : NaN);
+  const halves = [halfFit(post.slice(0, Math.floor(post.length / 2))), halfFit(post.slice(Math.floor(post.length / 2)))];
   const lat = { delivery: hist(), ack: hist(), reauth: hist() };
   for (const w of post) for (const k of Object.keys(lat)) lat[k].add(w.h[k]);
   const sum = (k) => post.reduce((a, w) => a + (w.d[k] || 0), 0);
@@ -35,7 +39,7 @@ function summarize(r) {
   const worst = windows.reduce((a, w) => (w.eld.max > a.eld.max ? w : a), windows[0] || { eld: { max: NaN }, t: NaN });
   const fig = {
     socketsMean, rssMean, socketRss, perSocket: socketRss / socketsMean, heldPerSocket: (held.rss - empty.rss) / finals.open, heldOpen: finals.open,
-    rssSlopeKiBPerMin: (rssSlope * 60) / KiB, riseMiB: rise / MiB, riseShare: rise / socketRss,
+    rssSlopeKiBPerMin: (rssSlope * 60) / KiB, riseMiB: rise / MiB, riseShare: rise / socketRss, halvesMiB: halves.map((h) => h / MiB),
     cpu: mean(post.map((w) => w.cpu)), loaderCpu: mean(post.map((w) => w.loaderCpu)), eld, worst,
     windowsOver: post.filter((w) => w.eld.p99 >= 50 || w.eld.max >= 100).length, postWindows: post.length,
     // A stall of the server's own: the server's loop stopped ≥ 100 ms in a window where the idle control on the same CPU did not pass 50 ms.
@@ -70,6 +74,7 @@ function render(R) {
     ['server CPU after warm-up (one core = 100%)', `${f(fig.cpu * 100, 1)}%`],
     ['client processes\' CPU (all on CPU 0)', `${f(fig.loaderCpu * 100, 1)}%`],
     ['RSS: empty server (after GC) / mean after warm-up', `${f(empty.rss / MiB)} / ${f(fig.rssMean / MiB)} MiB`],
+    ['RSS trend after warm-up, fitted rise in its first half / second half', `${f(fig.halvesMiB[0], 1)} / ${f(fig.halvesMiB[1], 1)} MiB (settling rises in the first half only; a leak in both)`],
     ['RSS per socket after a full GC, sockets still open', `${f(fig.heldPerSocket / KiB, 2)} KiB (${fig.heldOpen} sockets; heap ${f((held.heapUsed - empty.heapUsed) / fig.heldOpen / KiB, 2)} KiB)`],
     ['connects/s (churn reopens) after warm-up', f(fig.perSec.connects, 1)],
     ['re-auths (auth_ok)/s; token refreshes/s', `${f(fig.perSec.reauthOk, 1)}; ${f(fig.perSec.refresh, 1)}`],
