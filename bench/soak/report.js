@@ -17,18 +17,22 @@ function slope(xs, ys) {
   return den ? num / den : NaN;
 }
 
+/** Least-squares fit of RSS over the windows' times: its slope (bytes/s) and the rise it gives over their span. */
+function rssFit(ws) {
+  if (ws.length < 2) return { slope: NaN, rise: NaN };
+  const s = slope(ws.map((w) => w.t), ws.map((w) => w.rss));
+  return { slope: s, rise: s * (ws[ws.length - 1].t - ws[0].t) };
+}
+
 function summarize(r) {
   const { S, windows, finals, empty, held, overall } = r;
   const post = windows.filter((w) => w.warm);
   const rssMean = mean(post.map((w) => w.rss)); const socketsMean = mean(post.map((w) => w.sockets));
   const socketRss = rssMean - empty.rss;
-  const rssSlope = slope(post.map((w) => w.t), post.map((w) => w.rss)); // bytes/s
-  const span = post.length > 1 ? post[post.length - 1].t - post[0].t : NaN;
-  const rise = rssSlope * span;
+  const { slope: rssSlope, rise } = rssFit(post); // bytes/s; bytes over the span
   // The same fit over each half after warm-up: RSS that settles early (V8's old space growing to a steady size)
   // rises in the first half only; a leak rises in both.
-  const halfFit = (ws) => (ws.length >= 2 ? slope(ws.map((w) => w.t), ws.map((w) => w.rss)) * (ws[ws.length - 1].t - ws[0].t) : NaN);
-  const halves = [halfFit(post.slice(0, Math.floor(post.length / 2))), halfFit(post.slice(Math.floor(post.length / 2)))];
+  const halves = [post.slice(0, Math.floor(post.length / 2)), post.slice(Math.floor(post.length / 2))].map((ws) => rssFit(ws).rise);
   const lat = { delivery: hist(), ack: hist(), reauth: hist() };
   for (const w of post) for (const k of Object.keys(lat)) lat[k].add(w.h[k]);
   const sum = (k) => post.reduce((a, w) => a + (w.d[k] || 0), 0);
