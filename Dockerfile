@@ -21,11 +21,13 @@ COPY src ./src
 COPY migrations ./migrations
 RUN npm run build:server
 
-# 2. Production dependencies only.
+# 2. Production dependencies only. --omit=optional as well: the lock file marks typescript and ts-node
+# "devOptional" (dev tools here, and an optional peer of typeorm), which --omit=dev alone still installs;
+# the rest it drops is node-gyp and its helpers (npm's own builds sqlite3) and pg-cloudflare (Workers only).
 FROM toolchain AS prod-deps
 COPY package.json package-lock.json ./
 COPY packages/client/package.json ./packages/client/package.json
-RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+RUN npm ci --omit=dev --omit=optional --no-audit --no-fund && npm cache clean --force
 
 # 3. Runtime: no compiler, no sources, no dev dependencies, not root.
 FROM node:${NODE_VERSION}-bookworm-slim AS runtime

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the Dockerfile's commands on a fresh copy of the committed tree, without a
 # container runtime: a build stage (npm ci, npm run build), a production-deps stage
-# (npm ci --omit=dev), and the runtime stage's files only (package.json,
+# (npm ci --omit=dev --omit=optional), and the runtime stage's files only (package.json,
 # node_modules, dist, scripts/healthcheck.js). Then starts it with
 # `npm run start:prod` as NODE_ENV=production, waits for the HEALTHCHECK command
 # to pass, checks /health/full and a login, and sends SIGTERM: exit 0 expected.
@@ -20,7 +20,7 @@ step "fresh copy of $(git -C "$ROOT" rev-parse --short HEAD) (committed files on
 git clone -q --no-hardlinks "$ROOT" "$WORK/src"
 
 # The two stages are independent (as BuildKit runs them): in parallel, each with its own log.
-step "build stage (npm ci && npm run build) and production-deps stage (npm ci --omit=dev), in parallel"
+step "build stage (npm ci && npm run build) and production-deps stage (npm ci --omit=dev --omit=optional), in parallel"
 mkdir -p "$WORK/build" "$WORK/deps"
 ( cd "$WORK/src" && cp package.json package-lock.json tsconfig.json tsconfig.build.json nest-cli.json "$WORK/build/" && cp -r src migrations "$WORK/build/" )
 cp "$WORK/src/package.json" "$WORK/src/package-lock.json" "$WORK/deps/"
@@ -28,7 +28,7 @@ cp "$WORK/src/package.json" "$WORK/src/package-lock.json" "$WORK/deps/"
 for stage in build deps; do mkdir -p "$WORK/$stage/packages/client" && cp "$WORK/src/packages/client/package.json" "$WORK/$stage/packages/client/"; done
 ( cd "$WORK/build" && npm ci --no-audit --no-fund --loglevel=error && npm run build:server ) >"$WORK/build.log" 2>&1 &
 BUILD=$!
-( cd "$WORK/deps" && npm ci --omit=dev --no-audit --no-fund --loglevel=error ) >"$WORK/deps.log" 2>&1 &
+( cd "$WORK/deps" && npm ci --omit=dev --omit=optional --no-audit --no-fund --loglevel=error ) >"$WORK/deps.log" 2>&1 &
 DEPS=$!
 # Both waited for before judging, so no install is left running when this exits.
 build_rc=0; wait "$BUILD" || build_rc=$?
@@ -36,9 +36,9 @@ deps_rc=0; wait "$DEPS" || deps_rc=$?
 if [ "$build_rc" -ne 0 ]; then echo "build stage failed:" >&2; cat "$WORK/build.log" >&2; exit 1; fi
 if [ "$deps_rc" -ne 0 ]; then echo "production-deps stage failed:" >&2; cat "$WORK/deps.log" >&2; exit 1; fi
 echo "both stages done"
-# (typescript and ts-node do come along: typeorm names ts-node as an optional peer. The build tools must not.)
-for dev in @nestjs/cli jest supertest; do
-  if [ -d "$WORK/deps/node_modules/$dev" ]; then echo "$dev was installed with --omit=dev" >&2; exit 1; fi
+# Neither the build tools nor TypeScript (--omit=optional: see the Dockerfile's prod-deps stage).
+for dev in @nestjs/cli jest supertest typescript ts-node; do
+  if [ -d "$WORK/deps/node_modules/$dev" ]; then echo "$dev was installed with --omit=dev --omit=optional" >&2; exit 1; fi
 done
 
 step "runtime stage: package.json, node_modules, dist, scripts/healthcheck.js"

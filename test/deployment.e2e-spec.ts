@@ -66,6 +66,10 @@ describe('deployment files (e2e)', () => {
     // The CI proof runs the same stages.
     const verify = read('scripts/verify-production.sh');
     for (const command of ['npm ci --omit=dev', 'npm run build:server', 'npm run -s start:prod', 'scripts/healthcheck.js']) expect(verify).toContain(command);
+    // The same production install as the image's, TypeScript left out (the verify script checks it is absent).
+    const prodInstall = (text: string) => /npm ci (--omit=\S+(?: --omit=\S+)*)/.exec(text)?.[1];
+    expect(prodInstall(dockerfile)).toBe('--omit=dev --omit=optional');
+    expect(prodInstall(verify.slice(verify.indexOf('cd "$WORK/deps"')))).toBe(prodInstall(dockerfile));
   });
 
   it('compose.yaml: two instances on PostgreSQL and Redis behind a load balancer, configured only with known settings', () => {
