@@ -150,7 +150,7 @@ async function benchAll(live, ctx) {
     };
     await scenario('rate', (k, s) => ({ scenario: 'rate', ratePerSec: ctx.rate, durationMs: P.rateMs, warmMs: P.rateWarmMs, auth: 'header', token: s.token, conversationId: s.conversationId }),
       process.env.BENCH_TAIL === '1' ? tracedRun : plainRun(rateLine),
-      (runs) => ({ rate: ctx.rate, p50: median(runs.map((r) => r.latencyMs && r.latencyMs.p50)), p99: median(runs.map((r) => r.latencyMs && r.latencyMs.p99)) }));
+      (runs) => ({ rate: ctx.rate, p50: median(runs.map((r) => r.latencyMs && r.latencyMs.p50)), p99: median(runs.map((r) => r.latencyMs && r.latencyMs.p99)), p99s: runs.map((r) => r.latencyMs && r.latencyMs.p99) }));
   } else log('  (no baseline: the fixed-rate latency scenario is skipped)');
   await scenario('mem', (k, s) => ({ scenario: 'hold', count: P.memSockets, concurrency: 100, auth: 'header', token: s.token, conversationId: s.conversationId }),
     async (k, old, cfg0, i) => {

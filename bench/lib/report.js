@@ -40,7 +40,11 @@ function buildTable(R, verify, room) {
   add('server CPU µs / connect, header', 'connect_header.cpuUs', (x) => fmt.n(x, 0), '≤ 1.25× base, ≤ 0.8× peer', (p, bb, ss) => p <= 1.25 * bb && p <= 0.8 * ss);
   add('server CPU µs / connect, first-frame', 'connect_frame.cpuUs', (x) => fmt.n(x, 0), '≤ 1.35× base, ≤ 0.8× peer', (p, bb, ss) => p <= 1.35 * bb && p <= 0.8 * ss);
   add(`connect→ready p50 ms @ ${fmt.n(rate)}/s`, 'rate.p50', ms, '', null);
-  add(`connect→ready p99 ms @ ${fmt.n(rate)}/s`, 'rate.p99', ms, '≤ 1.5× base', (p, bb) => p <= 1.5 * bb);
+  // The issue's target is for every run, not the median: run i of each server is paired (the servers take turns within a run).
+  const p99s = [get(pc, 'rate.p99s'), get(b, 'rate.p99s')];
+  const perRun = have && p99s[0] && p99s[1] && p99s[0].length === p99s[1].length ? p99s[0].map((x, i) => x / p99s[1][i]) : null;
+  add(`connect→ready p99 ms @ ${fmt.n(rate)}/s${perRun ? ` (by run: ${perRun.map((r) => `${r.toFixed(2)}×`).join(', ')})` : ''}`, 'rate.p99', ms, '≤ 1.5× base in every run',
+    () => (perRun ? perRun.every((r) => r <= 1.5) : null));
   add(`RSS KiB / idle socket (${fmt.n(get(b, 'mem.sockets'))})`, 'mem.rss', KiB, '≤ 2× base and ≤ 12 KiB', (p, bb) => p <= 2 * bb && p <= 12 * 1024);
   add('heap KiB / idle socket', 'mem.heap', KiB, '', null);
   // Fan-out targets: 1→100 p99 ≤ 1.3× and msg/s ≥ 0.8×; 1→1000 msg/s ≥ 0.9× (its p99 keeps the earlier ≤ 1.5×).
