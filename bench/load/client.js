@@ -4,9 +4,10 @@
 // `MARK start` / `MARK end` around the measured phase (the runner samples the
 // server's /proc/<pid>/stat at those marks), and finally `RESULT <json>`.
 // Every loop is bounded by counts and a deadline.
-const { performance, PerformanceObserver } = require('node:perf_hooks');
+const { performance } = require('node:perf_hooks');
 const { wsDriver, sioDriver } = require('./drivers');
 const { summarize } = require('../lib/stats');
+const { startTrace } = require('../lib/trace');
 
 const cfg = JSON.parse(process.argv[2]);
 const driver = cfg.target.driver === 'sio' ? sioDriver(cfg.target) : wsDriver(cfg.target);
@@ -69,26 +70,15 @@ async function connect() {
 async function rate() {
   const { ratePerSec, durationMs, warmMs = 0, auth, token, conversationId, maxInFlight = 5000, trace = false } = cfg;
   // trace (BENCH_TAIL=1, bench/lib/tail.js): every measured connect as [start (epoch ms), 101 after (ms), ready after (ms)],
-  // and this process's own GC pauses as [start (epoch ms), duration, kind], to tell the server's tail from ours.
-  const connects = []; const ownGc = [];
-  const gcObserver = trace ? new PerformanceObserver((list) => {
-    for (const e of list.getEntries()) ownGc.push([performance.timeOrigin + e.startTime, e.duration, e.detail ? e.detail.kind : e.kind]);
-  }) : null;
+  // and what this process itself was doing meanwhile (bench/lib/trace.js), to tell the server's tail from ours.
+  const connects = [];
   await openMany(200, 50, token, auth, conversationId).then((r) => r.sockets.forEach((s) => s.close()));
   await sleep(200);
   const warmCount = Math.round(ratePerSec * warmMs / 1000);
   const total = warmCount + Math.max(1, Math.round(ratePerSec * durationMs / 1000));
   const lat = []; let launched = 0; let inFlight = 0; let errors = 0; let skipped = 0; let firstError = null;
-  // With trace, also this process's loop gaps of 2 ms or more, [end (epoch ms), gap], and its CPU time every
-  // ~10 ms, [at (epoch ms), µs]: a late launch or a late read of `ready` is ours, not the server's.
-  const ownGaps = []; const ownCpu = []; let lastTick = now(); let lastCpu = -Infinity;
-  const gapTimer = trace ? setInterval(() => {
-    const t = now();
-    if (t - lastTick >= 2) ownGaps.push([performance.timeOrigin + t, t - lastTick]);
-    lastTick = t;
-    if (t - lastCpu >= 10) { const c = process.cpuUsage(); ownCpu.push([performance.timeOrigin + t, c.user + c.system]); lastCpu = t; }
-  }, 1) : null;
-  if (gcObserver) gcObserver.observe({ entryTypes: ['gc'] });
+  // A late launch or a late read of `ready` is ours, not the server's: this process's GC, loop gaps and CPU time.
+  const own = trace ? startTrace() : null;
   mark('start');
   const t0 = now();
   await new Promise((resolve) => {
@@ -120,9 +110,8 @@ async function rate() {
   });
   const elapsedMs = now() - t0;
   mark('end');
-  if (gcObserver) gcObserver.disconnect();
-  if (gapTimer) clearInterval(gapTimer);
-  done({ ok: lat.length, errors, skipped, firstError, elapsedMs, achievedRate: launched / (elapsedMs / 1000), latencyMs: summarize(lat), loaderCpuShare: loaderCpuUs() / 1000 / elapsedMs, ...(trace ? { connects, ownGc, ownGaps, ownCpu } : {}) });
+  const mine = own && own.stop();
+  done({ ok: lat.length, errors, skipped, firstError, elapsedMs, achievedRate: launched / (elapsedMs / 1000), latencyMs: summarize(lat), loaderCpuShare: loaderCpuUs() / 1000 / elapsedMs, ...(mine ? { connects, ownGc: mine.gc, ownGaps: mine.gaps, ownCpu: mine.cpu } : {}) });
 }
 
 // Open `count` authenticated sockets and hold them until stdin says "release".

@@ -5,6 +5,7 @@
 // Needs --expose-gc for /mem. Adds no work to the server's request path.
 const http = require('node:http');
 const { monitorEventLoopDelay, PerformanceObserver, performance } = require('node:perf_hooks');
+const { startTrace } = require('../lib/trace');
 const port = Number(process.env.BENCH_PROBE_PORT || 0);
 
 // Delays in ms. monitorEventLoopDelay records the whole interval between its
@@ -41,35 +42,18 @@ if (port) {
     return { at: Date.now(), rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, cpuUserUs: c.user, cpuSystemUs: c.system, gc };
   };
   const json = (res, body) => { res.setHeader('content-type', 'application/json'); res.end(JSON.stringify(body)); };
-  // BENCH_TAIL=1 (bench/run.js): /trace/start records, until /trace/stop returns them, every GC pause
-  // ([start, duration, kind], epoch ms), every gap of 2 ms or more between a 1 ms timer's runs
-  // ([end, gap]) and the process's CPU time every ~10 ms ([at, µs]), on the clock the load generator
-  // stamps its connects with, so slow connects can be lined up with what the server was doing. The 1 ms
-  // timer costs the server a little CPU: a diagnosis run, not a figure to compare with the other scenarios'.
+  // BENCH_TAIL=1 (bench/run.js): /trace/start records, until /trace/stop returns them, the server's GC
+  // pauses, loop gaps and CPU time (bench/lib/trace.js).
   let trace = null;
-  const traceObserver = new PerformanceObserver((list) => {
-    if (!trace) return;
-    for (const e of list.getEntries()) trace.gc.push([performance.timeOrigin + e.startTime, e.duration, e.detail ? e.detail.kind : e.kind]);
-  });
   const traceStart = () => {
-    if (trace) clearInterval(trace.timer);
-    let last = performance.now(); let lastCpu = -Infinity;
-    trace = { gc: [], gaps: [], cpu: [], timer: setInterval(() => {
-      const t = performance.now();
-      if (t - last >= 2) trace.gaps.push([performance.timeOrigin + t, t - last]);
-      last = t;
-      // the process's CPU time (µs, all threads) every ~10 ms: a server busy in many short turns shows here, not in the gaps
-      if (t - lastCpu >= 10) { const c = process.cpuUsage(); trace.cpu.push([performance.timeOrigin + t, c.user + c.system]); lastCpu = t; }
-    }, 1) };
-    trace.timer.unref();
-    traceObserver.observe({ entryTypes: ['gc'] });
+    if (trace) trace.stop();
+    trace = startTrace();
   };
   const traceStop = () => {
+    const out = trace ? trace.stop() : { gc: [], gaps: [], cpu: [] };
+    trace = null;
     // clock: one instant as [epoch ms, process.hrtime ms], to place a --cpu-prof profile's samples (hrtime µs) on the same time line.
-    const out = { gc: trace ? trace.gc : [], gaps: trace ? trace.gaps : [], cpu: trace ? trace.cpu : [], clock: [performance.timeOrigin + performance.now(), Number(process.hrtime.bigint()) / 1e6] };
-    if (trace) clearInterval(trace.timer);
-    trace = null; traceObserver.disconnect();
-    return out;
+    return { ...out, clock: [performance.timeOrigin + performance.now(), Number(process.hrtime.bigint()) / 1e6] };
   };
   const srv = http.createServer((req, res) => {
     if (req.url === '/trace/start') { traceStart(); return json(res, {}); }
