@@ -4,6 +4,7 @@ import { browserCrossTab } from './cross-tab.js';
 import { Emitter } from './emitter.js';
 import { ClientClosedError, FrameRejectedError, PortcullisError } from './errors.js';
 import { InboundFrame, makeFrame } from './frames.js';
+import { resolveLiveness } from './liveness.js';
 import { Outbox } from './outbox.js';
 import { CLOSE, ServerFrames } from './protocol.generated.js';
 import { SeqOrder } from './seq-order.js';
@@ -46,6 +47,7 @@ export class PortcullisClient {
       tokens: new TokenManager(options.getToken, options.refreshToken, crossTab),
       getTicket: options.getTicket ?? defaultGetTicket(options.url),
       backoff: resolveBackoff(options.backoff),
+      liveness: resolveLiveness(options.liveness),
     });
   }
 

@@ -2,6 +2,7 @@ import { backoffDelay, ResolvedBackoff } from './backoff.js';
 import { decideClose } from './close-policy.js';
 import { errorForClose, PortcullisError, RetriesExhaustedError } from './errors.js';
 import { InboundFrame, makeFrame, parseFrame } from './frames.js';
+import { ResolvedLiveness, Watchdog } from './liveness.js';
 import type { OutFrame } from './outbox.js';
 import { CLOSE, CLOSED_BY_ADMIN, ServerFrames } from './protocol.generated.js';
 import { ConcreteAuthMode, openSocket } from './socket-factory.js';
@@ -10,6 +11,8 @@ import type { AuthMode, ClientState, CloseInfo, Logger, StateChange, WebSocketCo
 
 type ErrorPayload = ServerFrames['error'];
 const OPEN = 1;
+/** What a browser reports for a connection that ended without a close frame; the client uses it for one it gave up on. */
+const ABNORMAL_CLOSE = 1006;
 
 /** What the loop tells the client it serves. */
 export interface LoopHost {
@@ -30,6 +33,8 @@ export interface LoopDeps {
   tokens: TokenManager;
   getTicket: (token: string) => Promise<string | null>;
   backoff: ResolvedBackoff;
+  /** null: no watchdog (the app relies on TCP, or on its own pings). */
+  liveness: ResolvedLiveness | null;
   log: Logger;
 }
 
@@ -50,9 +55,11 @@ export class ConnectionLoop {
   private refreshedSinceReady = false;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private closeError: ErrorPayload | undefined;
+  private readonly watchdog: Watchdog | undefined;
 
   constructor(private readonly host: LoopHost, private readonly deps: LoopDeps) {
     this.mode = deps.initialMode;
+    if (deps.liveness) this.watchdog = new Watchdog(deps.liveness, () => this.write(makeFrame('ping', {})), (why) => this.abandon(why));
   }
 
   get writable(): boolean {
@@ -87,6 +94,7 @@ export class ConnectionLoop {
     this.authTimeoutsInARow = 0;
     this.refreshedSinceReady = false;
     this.deps.tokens.setShareKey(sessionId);
+    this.watchdog?.ready();
   }
 
   /** An `error` frame that announces a close: kept to decide what the close means. */
@@ -144,6 +152,7 @@ export class ConnectionLoop {
       return this.fail(new PortcullisError('CANNOT_OPEN', `cannot open ${this.deps.url}: ${String(err)}`));
     }
     this.wire(this.socket, gen, token);
+    this.watchdog?.opening();
   }
 
   /** A single-use ticket for `token`; undefined when this attempt ended (refused, failed, or superseded). */
@@ -168,7 +177,9 @@ export class ConnectionLoop {
       if (this.mode === 'message') socket.send(JSON.stringify(makeFrame('auth', { token })));
     };
     socket.onmessage = (event: { data: unknown }) => {
-      const frame = gen === this.generation ? parseFrame(event.data) : null;
+      if (gen !== this.generation) return;
+      this.watchdog?.heard();
+      const frame = parseFrame(event.data);
       if (frame) this.host.onFrame(frame);
     };
     socket.onclose = (event: { code: number; reason?: string }) => {
@@ -178,13 +189,38 @@ export class ConnectionLoop {
     socket.onerror = () => undefined;
   }
 
-  private onClosed(code: number, reason: string): void {
+  /**
+   * The watchdog gave up on a socket that stays "open" but carries nothing:
+   * its events no longer count, it is torn down without waiting for a close
+   * handshake that cannot arrive, and the loop goes on as after a dropped
+   * connection (1006: reconnect with backoff; unacked chat is resent after).
+   */
+  private abandon(why: string): void {
+    const socket = this.socket;
+    if (!socket) return;
+    socket.onopen = null;
+    socket.onmessage = null;
+    socket.onclose = null; // onerror stays a no-op: `ws` throws an error event nobody listens to
+    const terminate = (socket as { terminate?: () => void }).terminate;
+    if (typeof terminate === 'function') {
+      try {
+        terminate.call(socket);
+      } catch {
+        // already gone
+      }
+    } else safeClose(socket, 1000, 'unresponsive');
+    this.deps.log.warn?.('connection unresponsive, reconnecting', { why });
+    this.onClosed(ABNORMAL_CLOSE, why, why);
+  }
+
+  private onClosed(code: number, reason: string, cause?: string): void {
+    this.watchdog?.stop();
     const err = this.closeError;
     this.closeError = undefined;
     this.socket = undefined;
     this.host.onClose({ code, reason, error: err?.code });
     const decision = decideClose(code, err?.code);
-    const why = err?.code ?? decision.key ?? `close ${code}`;
+    const why = cause ?? err?.code ?? decision.key ?? `close ${code}`;
     this.deps.log.debug?.('socket closed', { code, why, action: decision.action });
     switch (decision.action) {
       case 'done':
@@ -269,6 +305,7 @@ export class ConnectionLoop {
   private bump(): number {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
+    this.watchdog?.stop();
     return ++this.generation;
   }
 }

@@ -2,6 +2,8 @@ export { PortcullisClient } from './client.js';
 export type { Ack, AuthMode, ClientEvents, ClientOptions, ClientState, CloseInfo, Logger, StateChange, WebSocketConstructor, WebSocketLike } from './types.js';
 export type { BackoffOptions } from './backoff.js';
 export { backoffDelay, resolveBackoff } from './backoff.js';
+export type { LivenessOptions } from './liveness.js';
+export { LIVENESS_DEFAULTS } from './liveness.js';
 export type { GetToken, RefreshToken } from './tokens.js';
 export { decideClose, CLOSE_ACTIONS } from './close-policy.js';
 export type { CloseAction, CloseDecision } from './close-policy.js';

@@ -1,5 +1,6 @@
 import type { BackoffOptions } from './backoff.js';
 import type { PortcullisError } from './errors.js';
+import type { LivenessOptions } from './liveness.js';
 import type { ServerFrames } from './protocol.generated.js';
 import type { GetToken, RefreshToken } from './tokens.js';
 
@@ -41,6 +42,12 @@ export interface ClientOptions {
   /** The WebSocket constructor: required in Node (`import WebSocket from 'ws'`), the global one in a browser. */
   WebSocket?: WebSocketConstructor;
   backoff?: BackoffOptions;
+  /**
+   * Notice a connection that went quiet without closing (sleep, a network change, a proxy that dropped the flow):
+   * `ping` after idleMs of silence, reconnect when nothing answers within pongTimeoutMs, and give an attempt
+   * connectTimeoutMs to reach `ready`. Default { idleMs: 30000, pongTimeoutMs: 10000, connectTimeoutMs: 20000 }; false: off.
+   */
+  liveness?: LivenessOptions | false;
   logger?: Logger;
   /** Conversations: deliver every message after this seq (0 = the whole history, then live). Default 0. */
   afterSeq?: number;

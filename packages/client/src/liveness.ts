@@ -1,0 +1,111 @@
+export interface LivenessOptions {
+  /** Authenticated and nothing heard from the server for this long (ms): send `ping`. Default 30000. */
+  idleMs?: number;
+  /** After that `ping`, nothing at all heard for this long (ms): the connection is dead. Default 10000. */
+  pongTimeoutMs?: number;
+  /** From opening a socket, no `ready` (and no close) within this long (ms): the attempt is dead. Default 20000. */
+  connectTimeoutMs?: number;
+}
+
+export type ResolvedLiveness = Required<LivenessOptions>;
+
+export const LIVENESS_DEFAULTS: ResolvedLiveness = { idleMs: 30_000, pongTimeoutMs: 10_000, connectTimeoutMs: 20_000 };
+
+/** `false` turns the watchdog off; every value must be a positive number of milliseconds. */
+export function resolveLiveness(options: LivenessOptions | false | undefined): ResolvedLiveness | null {
+  if (options === false) return null;
+  const resolved = { ...LIVENESS_DEFAULTS };
+  for (const key of Object.keys(LIVENESS_DEFAULTS) as Array<keyof ResolvedLiveness>) {
+    const value = options?.[key];
+    if (value === undefined) continue;
+    if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+      throw new TypeError(`PortcullisClient: liveness.${key} must be a positive number of milliseconds`);
+    }
+    resolved[key] = value;
+  }
+  return resolved;
+}
+
+type Phase = 'off' | 'handshake' | 'idle' | 'awaiting';
+
+/**
+ * Notices a connection that went quiet without closing: a laptop that slept,
+ * a phone that changed networks, a NAT or proxy that forgot the flow. The
+ * socket stays "open" and TCP may take many minutes to say otherwise, while
+ * the app believes it is live. From opening until `ready` it allows
+ * connectTimeoutMs; once authenticated, after idleMs without any frame from
+ * the server it sends `ping`, and if nothing at all arrives within
+ * pongTimeoutMs it declares the connection dead.
+ *
+ * One timer, re-armed lazily: a frame only records the time it arrived (the
+ * first one after a ping also ends the wait for its answer), so a busy stream
+ * costs nothing here, and a quiet one one ping per idleMs.
+ */
+export class Watchdog {
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private phase: Phase = 'off';
+  private lastHeard = 0;
+
+  constructor(
+    private readonly options: ResolvedLiveness,
+    private readonly sendPing: () => void,
+    private readonly dead: (why: string) => void,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** A socket was opened: it has connectTimeoutMs to reach `ready`. */
+  opening(): void {
+    this.phase = 'handshake';
+    this.arm(this.options.connectTimeoutMs);
+  }
+
+  /** Any frame from the server: the answer to a ping, or anything else. */
+  heard(): void {
+    this.lastHeard = this.now();
+    if (this.phase !== 'awaiting') return;
+    this.phase = 'idle';
+    this.arm(this.options.idleMs);
+  }
+
+  /** Authenticated: from now on, silence is what counts. */
+  ready(): void {
+    this.lastHeard = this.now();
+    this.phase = 'idle';
+    this.arm(this.options.idleMs);
+  }
+
+  stop(): void {
+    this.phase = 'off';
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private arm(ms: number): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.fire(), Math.max(0, ms));
+  }
+
+  private fire(): void {
+    this.timer = undefined;
+    const { idleMs, pongTimeoutMs, connectTimeoutMs } = this.options;
+    const now = this.now();
+    switch (this.phase) {
+      case 'handshake':
+        this.phase = 'off';
+        return this.dead(`no ready within ${connectTimeoutMs} ms`);
+      case 'idle': {
+        // A clock that went backwards counts as just heard.
+        const quiet = Math.max(0, now - this.lastHeard);
+        if (quiet < idleMs) return this.arm(idleMs - quiet);
+        this.phase = 'awaiting';
+        this.arm(pongTimeoutMs);
+        return this.sendPing();
+      }
+      case 'awaiting': // nothing heard since the ping (heard() ends this phase)
+        this.phase = 'off';
+        return this.dead(`no answer to ping within ${pongTimeoutMs} ms`);
+      case 'off':
+        return;
+    }
+  }
+}
