@@ -4,7 +4,9 @@
  * in, turn green, stream a reflection to its end, chat between two pages,
  * stay green through re-auth with short-lived tokens, and turn red with the
  * reason when an admin revokes the session. A page from a foreign origin is
- * refused at the upgrade. Screenshots go to test-output/browser/.
+ * refused at the upgrade. Screenshots go to test-output/browser/. Then the
+ * SDK's own page-level check: a socket whose path goes dark is noticed by the
+ * client's pings and replaced, with nothing lost.
  *
  * Needs Debian's Chromium at /usr/bin/chromium; without it this test FAILS
  * (it does not skip): `apt-get update && apt-get install -y chromium`.
@@ -15,6 +17,7 @@ import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Browser, BrowserContext, chromium, Page } from 'playwright-core';
+import { BlackholeProxy, startBlackholeProxy } from './helpers/blackhole-proxy';
 import { ADMIN_ENV, createUser, login, loginAdmin, TestUser } from './helpers/factories';
 import { authAttempts, bearer } from './helpers/sdk-client';
 import { startTestApp, TestApp } from './helpers/test-app';
@@ -29,6 +32,14 @@ const ENV = { ...ADMIN_ENV, JWT_ACCESS_TTL: '4s', WS_REAUTH_LEAD_MS: '2500', JWT
 
 jest.setTimeout(60_000);
 
+let sdkBuilt = false;
+/** The pages load the SDK's browser build: build it, once, from the sources under test. */
+function buildSdk(): void {
+  if (sdkBuilt) return;
+  execFileSync(process.execPath, [join(ROOT, 'packages', 'client', 'build.cjs')], { cwd: ROOT, stdio: 'pipe', timeout: 120_000 });
+  sdkBuilt = true;
+}
+
 describe('the /demo page in Chromium', () => {
   let t: TestApp;
   let browser: Browser | undefined;
@@ -41,8 +52,7 @@ describe('the /demo page in Chromium', () => {
 
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) throw new Error(`Chromium is not installed at ${CHROMIUM}. Install it (CI does): apt-get update && apt-get install -y chromium`);
-    // The page loads the SDK's browser build: build it from the sources under test.
-    execFileSync(process.execPath, [join(ROOT, 'packages', 'client', 'build.cjs')], { cwd: ROOT, stdio: 'pipe', timeout: 120_000 });
+    buildSdk();
     mkdirSync(SHOTS, { recursive: true });
     const launching = chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
     launching.catch(() => undefined);
@@ -179,5 +189,68 @@ describe('the /demo page in Chromium', () => {
     } finally {
       await new Promise((resolve) => foreign.close(resolve));
     }
+  });
+});
+
+describe('@portcullis/client in Chromium, on a socket that goes dark', () => {
+  let t: TestApp;
+  let proxy: BlackholeProxy;
+  let browser: Browser | undefined;
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) throw new Error(`Chromium is not installed at ${CHROMIUM}. Install it (CI does): apt-get update && apt-get install -y chromium`);
+    buildSdk();
+    const launching = chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+    launching.catch(() => undefined);
+    t = await startTestApp();
+    proxy = await startBlackholeProxy(Number(new URL(t.baseUrl).port));
+    browser = await launching;
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await proxy?.close();
+    await t?.close();
+  });
+
+  it('pings, gives up when nothing answers, reconnects and resends the chat the dark socket lost', async () => {
+    const user = await createUser(t);
+    const conv = (await t.http().post('/v1/conversations').set(bearer(user.accessToken)).send({ title: 'dark in Chromium' })).body.id as string;
+    const page = await (await browser!.newContext()).newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (err) => errors.push(err.message));
+    // Page, SDK and socket all through the proxy: one origin, as behind a real load balancer.
+    await page.goto(`${proxy.baseUrl}/demo`);
+    // A string, so the test's compiler does not rewrite the page's import().
+    await page.evaluate('import("/demo/sdk/index.js").then((sdk) => { window.PortcullisClient = sdk.PortcullisClient; })');
+    const first = await page.evaluate(async ([url, token]) => {
+      const w = window as any;
+      const PortcullisClient = w.PortcullisClient;
+      const client = new PortcullisClient({ url, getToken: () => token, liveness: { idleMs: 200, pongTimeoutMs: 300 }, backoff: { initialMs: 50, maxMs: 100 } });
+      w.dark = { client, states: [] as string[] };
+      client.on('state', (s: any) => w.dark.states.push([s.state, s.reason, s.closeCode].filter((x) => x !== undefined).join(' ')));
+      client.connect();
+      await new Promise<void>((resolve) => { const off = client.on('state', (s: any) => { if (s.state === 'ready') { off(); resolve(); } }); });
+      return (await client.chat('before')).seq as number;
+    }, [`${proxy.wsUrl}/ws/conversations/${conv}`, user.accessToken] as const);
+    expect(first).toBe(1);
+
+    expect(proxy.darkenOpen()).toBeGreaterThanOrEqual(1); // the socket, and any keep-alive connection the page holds
+    const after = await page.evaluate(async () => {
+      const { client, states } = (window as any).dark;
+      const seq = (await client.chat('into the dark')).seq as number;
+      client.close();
+      return { seq, states: states as string[] };
+    });
+    expect(after.seq).toBe(2);
+    expect(after.states).toEqual([
+      'connecting connect', 'authenticating socket open (subprotocol)', 'ready ready',
+      'reconnecting no answer to ping within 300 ms 1006',
+      'connecting no answer to ping within 300 ms', 'authenticating socket open (subprotocol)', 'ready ready',
+      'closed client closed',
+    ]);
+    const stored = (await t.http().get(`/v1/conversations/${conv}/messages`).set(bearer(user.accessToken))).body as Array<{ content: string }>;
+    expect(stored.map((m) => m.content)).toEqual(['before', 'into the dark']);
+    expect(errors).toEqual([]);
   });
 });
