@@ -3,7 +3,8 @@
 // Server CPU per unit of work, the figures docs/capacity.md multiplies out:
 // an idle socket and a heartbeat ping, a header connect, a login (alone, and in a
 // burst of 200 with its page faults and RSS: what the allocator keeps), a token
-// refresh (POST /v1/auth/refresh), a REST read (GET over keep-alive), a re-auth, a chat message (stored, acked,
+// refresh (POST /v1/auth/refresh), a REST read (GET over keep-alive), a re-auth, an application-level
+// ping → pong (the client SDK's liveness check), a chat message (stored, acked,
 // delivered to 100 sockets). Δ(utime+stime) of the server from /proc/<pid>/stat,
 // less its idle rate over the same time, ÷ the count; small counts, one thing
 // at a time. Prints figures; asserts nothing.
@@ -119,6 +120,18 @@ async function perInstance(server) {
     }
   });
   row(`re-auth (auth frame → auth_ok), ${socks.length} sockets, 100 at a time`, re.us / socks.length, `${ok} auth_ok`);
+  // The client SDK's liveness check: an application-level `ping` → `pong` on a quiet socket (one per idleMs each).
+  let pongs = 0; const P = 5;
+  socks.forEach((s) => s.on('message', (d) => { if (String(d).includes('"type":"pong"')) pongs++; }));
+  const pings = await cpuOver(server, async () => {
+    for (let round = 0; round < P; round++) {
+      for (let i = 0; i < socks.length; i += 100) {
+        const before = pongs; socks.slice(i, i + 100).forEach((s) => s.send(frame('ping', {})));
+        for (let j = 0; j < 300 && pongs < before + 100; j++) await sleep(2);
+      }
+    }
+  });
+  row(`app-level ping → pong, ${socks.length} sockets × ${P}, 100 at a time`, pings.us / (socks.length * P), `${pongs} pongs`);
   socks.forEach((s) => s.terminate());
 }
 
