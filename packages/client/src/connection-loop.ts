@@ -5,7 +5,7 @@ import { InboundFrame, makeFrame, parseFrame } from './frames.js';
 import { ResolvedLiveness, Watchdog } from './liveness.js';
 import type { OutFrame } from './outbox.js';
 import { CLOSE, CLOSED_BY_ADMIN, ServerFrames } from './protocol.generated.js';
-import { ConcreteAuthMode, openSocket } from './socket-factory.js';
+import { closeSocket, ConcreteAuthMode, discardSocket, openSocket } from './socket-factory.js';
 import type { RefreshOutcome, TokenManager } from './tokens.js';
 import type { AuthMode, ClientState, CloseInfo, Logger, StateChange, WebSocketConstructor, WebSocketLike } from './types.js';
 
@@ -77,7 +77,7 @@ export class ConnectionLoop {
     this.bump();
     const socket = this.socket;
     this.socket = undefined;
-    if (socket) safeClose(socket, 1000, 'client closed');
+    if (socket) closeSocket(socket, 1000, 'client closed');
   }
 
   write(frame: OutFrame): void {
@@ -198,17 +198,7 @@ export class ConnectionLoop {
   private abandon(why: string): void {
     const socket = this.socket;
     if (!socket) return;
-    socket.onopen = null;
-    socket.onmessage = null;
-    socket.onclose = null; // onerror stays a no-op: `ws` throws an error event nobody listens to
-    const terminate = (socket as { terminate?: () => void }).terminate;
-    if (typeof terminate === 'function') {
-      try {
-        terminate.call(socket);
-      } catch {
-        // already gone
-      }
-    } else safeClose(socket, 1000, 'unresponsive');
+    discardSocket(socket);
     this.deps.log.warn?.('connection unresponsive, reconnecting', { why });
     this.onClosed(ABNORMAL_CLOSE, why, why);
   }
@@ -275,7 +265,7 @@ export class ConnectionLoop {
   private signedOut(socket: WebSocketLike): void {
     this.bump();
     this.socket = undefined;
-    safeClose(socket, 1000, 'signed out');
+    closeSocket(socket, 1000, 'signed out');
     this.waitForToken();
   }
 
@@ -307,13 +297,5 @@ export class ConnectionLoop {
     this.timer = undefined;
     this.watchdog?.stop();
     return ++this.generation;
-  }
-}
-
-function safeClose(socket: WebSocketLike, code: number, reason: string): void {
-  try {
-    socket.close(code, reason);
-  } catch {
-    // already closing
   }
 }

@@ -32,6 +32,34 @@ export function openSocket(WS: WebSocketConstructor, url: string, mode: Concrete
   }
 }
 
+/** Closes with a close frame, if the socket is not closing already. */
+export function closeSocket(socket: WebSocketLike, code: number, reason: string): void {
+  try {
+    socket.close(code, reason);
+  } catch {
+    // already closing
+  }
+}
+
+/**
+ * Drops a socket that carries nothing any more, without waiting for a close
+ * handshake that cannot arrive: its events stop counting (onerror stays a
+ * no-op, since `ws` throws an error event nobody listens to), `ws` destroys
+ * it at once, and a browser's is closed (the browser gives up on it itself).
+ */
+export function discardSocket(socket: WebSocketLike): void {
+  socket.onopen = null;
+  socket.onmessage = null;
+  socket.onclose = null;
+  const terminate = (socket as { terminate?: () => void }).terminate;
+  if (typeof terminate !== 'function') return closeSocket(socket, 1000, 'unresponsive');
+  try {
+    terminate.call(socket);
+  } catch {
+    // already gone
+  }
+}
+
 function withQuery(url: string, name: string, value: string): string {
   const u = new URL(url);
   u.searchParams.set(name, value);
