@@ -6,27 +6,13 @@
  * after a quiet spell, gives up when nothing answers, reconnects, and the chat
  * sent into the dark is stored once and acked after the resume.
  */
-import { ClientEvents, PortcullisClient, ServerFrames } from '@portcullis/client';
+import { ServerFrames } from '@portcullis/client';
 import { BlackholeProxy, startBlackholeProxy } from './helpers/blackhole-proxy';
 import { createUser } from './helpers/factories';
-import { bearer, nthState, reach, sdkClient } from './helpers/sdk-client';
+import { bearer, nthEvent, nthState, reach, sdkClient } from './helpers/sdk-client';
 import { startTestApp, TestApp } from './helpers/test-app';
 
 jest.setTimeout(30_000);
-
-/** Resolves at the `n`-th `event` counted from now. */
-function nth<K extends keyof ClientEvents>(client: PortcullisClient, event: K, n: number, ms = 10_000): Promise<void> {
-  let seen = 0;
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => { off(); reject(new Error(`${event} #${n} did not come within ${ms} ms (${seen} did; state ${client.state})`)); }, ms);
-    const off = client.on(event, () => {
-      if (++seen < n) return;
-      clearTimeout(timer);
-      off();
-      resolve();
-    });
-  });
-}
 
 describe('@portcullis/client liveness watchdog', () => {
   let t: TestApp;
@@ -56,7 +42,7 @@ describe('@portcullis/client liveness watchdog', () => {
     await reach(client, 'ready');
     const before = states.length;
     try {
-      await nth(client, 'pong', 4);
+      await nthEvent(client, 'pong', 4);
     } finally {
       client.close();
     }
@@ -89,7 +75,7 @@ describe('@portcullis/client liveness watchdog', () => {
     await reach(client, 'ready');
     expect((await intoTheDark).seq).toBe(2);
     expect((await client.chat('after')).seq).toBe(3);
-    await new Promise<void>((resolve) => (delivered.length >= 3 ? resolve() : client.on('chat_message', () => delivered.length >= 3 && resolve())));
+    if (delivered.length < 3) await nthEvent(client, 'chat_message', 3 - delivered.length);
     expect(delivered.map((m) => [m.seq, m.content])).toEqual([[1, 'before'], [2, 'into the dark'], [3, 'after']]);
     const stored = (await t.http().get(`/v1/conversations/${id}/messages`).set(bearer(user.accessToken))).body as Array<{ content: string }>;
     expect(stored.map((m) => m.content)).toEqual(['before', 'into the dark', 'after']);

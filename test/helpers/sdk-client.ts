@@ -1,6 +1,6 @@
 import { INestApplication } from '@nestjs/common';
 import WebSocket from 'ws';
-import { ClientOptions, ClientState, PortcullisClient, StateChange, WebSocketConstructor } from '@portcullis/client';
+import { ClientEvents, ClientOptions, ClientState, PortcullisClient, StateChange, WebSocketConstructor } from '@portcullis/client';
 import { createApp } from '../../src/app.factory';
 import { AppConfig } from '../../src/config/app-config';
 import { TestApp } from './test-app';
@@ -41,14 +41,21 @@ export function reach(client: PortcullisClient, state: ClientState, ms = 10_000)
 
 /** Resolves with the `n`-th matching state change counted from now. */
 export function nthState(client: PortcullisClient, match: (s: StateChange) => boolean, n = 1, ms = 10_000): Promise<StateChange> {
+  return nthEvent(client, 'state', n, match, ms);
+}
+
+/** Resolves with the `n`-th `event` (that `match` accepts) counted from now. */
+export function nthEvent<K extends keyof ClientEvents>(
+  client: PortcullisClient, event: K, n = 1, match: (value: ClientEvents[K]) => boolean = () => true, ms = 10_000,
+): Promise<ClientEvents[K]> {
   let seen = 0;
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => { off(); reject(new Error(`no state change #${n} matching within ${ms} ms (state ${client.state})`)); }, ms);
-    const off = client.on('state', (s) => {
-      if (!match(s) || ++seen < n) return;
+    const timer = setTimeout(() => { off(); reject(new Error(`no ${event} #${n} matching within ${ms} ms (${seen} did; state ${client.state})`)); }, ms);
+    const off = client.on(event, (value) => {
+      if (!match(value) || ++seen < n) return;
       clearTimeout(timer);
       off();
-      resolve(s);
+      resolve(value);
     });
   });
 }
