@@ -155,4 +155,33 @@ describe('QuietWebSocket', () => {
     expect([code2, String(reason2)]).toEqual([4001, 'token_expired']);
     await once(b.server, 'close');
   });
+
+  it('keeps EventEmitter semantics with its declared listener table', async () => {
+    const { client, server } = await connect();
+    const heard: string[] = [];
+    // The table's own keys start empty: nothing is listened to until a listener is added.
+    expect(server.listenerCount('message')).toBe(1);
+    expect(server.listenerCount('pong')).toBe(0);
+    const onPong = (): void => void heard.push('pong');
+    server.on('pong', onPong);
+    server.once('pong', () => heard.push('pong once'));
+    server.emit('pong');
+    server.emit('pong');
+    expect(heard).toEqual(['pong', 'pong once', 'pong']);
+    server.off('pong', onPong);
+    expect(server.emit('pong')).toBe(false);
+    // No prototype behind the table: an event named like an Object method has no listener.
+    for (const name of ['toString', 'constructor', 'hasOwnProperty', '__proto__']) {
+      expect(server.listenerCount(name)).toBe(0);
+      expect(server.emit(name)).toBe(false);
+    }
+    // An `error` with no listener still throws, as EventEmitter's does.
+    expect(() => server.emit('error', new Error('unheard'))).toThrow('unheard');
+    server.on('error', (err: Error) => heard.push(err.message));
+    server.emit('error', new Error('heard'));
+    expect(heard.at(-1)).toBe('heard');
+    const closed = once(client, 'close');
+    server.close();
+    await closed;
+  });
 });

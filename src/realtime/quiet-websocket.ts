@@ -26,7 +26,25 @@ export function endQuietly(this: Writable, ...args: unknown[]): Writable {
 }
 
 /**
- * `ws`'s WebSocket (handed to WebSocketServer as its `WebSocket` class) whose
+ * The listener table of a server socket: the events the adapter listens to,
+ * declared up front (as Node's own streams do for theirs), with no prototype,
+ * so that an event named like an Object method finds nothing.
+ *
+ * EventEmitter starts every emitter with `{ __proto__: null }`, which V8 keeps
+ * in dictionary mode: ~256 bytes of hash table for the four listeners every
+ * socket gets, the largest single item a socket kept beyond `ws`'s and Node's
+ * own objects (docs/capacity.md §2). An object made with its keys holds them
+ * in-object (~30 bytes) and stays so as the listeners are set; removing one
+ * (`once`, `off`) turns it back into a dictionary, which only a closing socket
+ * does. The EventEmitter methods read `_events` the same way whatever its mode.
+ */
+function listenerTable(): object {
+  return Object.setPrototypeOf({ close: undefined, error: undefined, pong: undefined, message: undefined }, null) as object;
+}
+
+/**
+ * `ws`'s WebSocket (handed to WebSocketServer as its `WebSocket` class) with a
+ * compact listener table (see listenerTable), whose
  * socket and frame receiver end quietly (see endQuietly) once it closes.
  * Every closing handshake passes through `close()`: ours, and the one `ws`
  * makes when the peer's close frame arrives, before that peer's FIN. Set then,
@@ -35,6 +53,12 @@ export function endQuietly(this: Writable, ...args: unknown[]): Writable {
  * One shared function, no closure.
  */
 export class QuietWebSocket extends WebSocket {
+  /** ws's own arguments, passed on as they are (WebSocketServer makes each server socket with `(null, undefined, options)`). */
+  constructor(...args: unknown[]) {
+    super(...(args as ConstructorParameters<typeof WebSocket>));
+    (this as unknown as { _events: object })._events = listenerTable();
+  }
+
   override close(code?: number, data?: string | Buffer): void {
     const self = this as unknown as { _socket?: Writable | null; _receiver?: Writable };
     if (self._socket) self._socket.end = endQuietly as Writable['end'];
