@@ -1,6 +1,8 @@
 import { rmSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { AuditService } from '../src/audit/audit.service';
 import { ConversationsService } from '../src/conversations/conversations.service';
+import { HandshakeAuthenticator } from '../src/realtime/handshake-authenticator';
 import { createUser, login, TestUser } from './helpers/factories';
 import { startTestApp, TestApp } from './helpers/test-app';
 import { WsTestClient } from './helpers/ws-client';
@@ -15,7 +17,9 @@ describe('shutdown: app.close(), as SIGTERM runs it (e2e)', () => {
   let bob: TestUser;
 
   beforeAll(async () => {
-    t = await startTestApp({ REFLECTION_CHUNK_DELAY_MS: '200', WS_SERVICE_TOKEN: SERVICE_TOKEN });
+    // The first-frame deadline well inside the drain's wait for in-flight frames (SHUTDOWN_TIMEOUT_MS / 2): a socket
+    // waited on until its deadline would close 4008, not 1001.
+    t = await startTestApp({ REFLECTION_CHUNK_DELAY_MS: '200', WS_SERVICE_TOKEN: SERVICE_TOKEN, WS_AUTH_TIMEOUT_MS: '3000', SHUTDOWN_TIMEOUT_MS: '10000' });
     [alice, bob] = [await createUser(t), await createUser(t)];
   });
   afterAll(async () => {
@@ -32,8 +36,11 @@ describe('shutdown: app.close(), as SIGTERM runs it (e2e)', () => {
     const chatB = WsTestClient.connect(`${t.wsUrl}/ws/conversations/${conv.id}`, { headers: auth(bob.accessToken) });
     const reflection = WsTestClient.connect(`${t.wsUrl}/ws/reflections/${entry.id}`, { headers: auth(alice.accessToken) });
     const listener = WsTestClient.connect(`${t.wsUrl}/ws/live-listener`, { headers: auth(SERVICE_TOKEN) });
-    const all = [chatA, chatB, reflection, listener];
-    await Promise.all([chatA.next('ready'), chatB.next('ready'), reflection.next('reflection_chunk'), listener.next('ready')]);
+    // One socket that has shown no credential yet (its first frame would be `auth`), and one whose `auth` frame is being verified.
+    const waiting = WsTestClient.connect(`${t.wsUrl}/ws/conversations/${conv.id}`);
+    const verifying = WsTestClient.connect(`${t.wsUrl}/ws/conversations/${conv.id}`);
+    const all = [chatA, chatB, reflection, listener, waiting, verifying];
+    await Promise.all([chatA.next('ready'), chatB.next('ready'), reflection.next('reflection_chunk'), listener.next('ready'), waiting.opened, verifying.opened]);
 
     // Slow the store down so the message is certainly in flight when shutdown begins.
     const conversations = t.app.get(ConversationsService);
@@ -47,6 +54,16 @@ describe('shutdown: app.close(), as SIGTERM runs it (e2e)', () => {
     });
     const refId = chatA.send('chat_message', { content: 'last words' });
     await started;
+    const authenticator = t.app.get(HandshakeAuthenticator);
+    const verify = authenticator.verify.bind(authenticator);
+    let checking = false;
+    jest.spyOn(authenticator, 'verify').mockImplementationOnce(async (...args) => {
+      checking = true;
+      await new Promise((r) => setTimeout(r, 150));
+      return verify(...args);
+    });
+    verifying.send('auth', { token: bob.accessToken });
+    while (!checking) await new Promise((r) => setImmediate(r));
 
     const closing = t.app.close();
     const closes = await Promise.all(all.map((c) => c.closedWithin()));
@@ -62,11 +79,17 @@ describe('shutdown: app.close(), as SIGTERM runs it (e2e)', () => {
     expect(types.indexOf('ack')).toBeLessThan(types.indexOf('error'));
     const ack = chatA.frames.find((f) => f.type === 'ack')!;
     expect(ack.refId).toBe(refId);
+    // The socket being verified got its verdict before the 1001; the one that never sent `auth` got nothing but the 1001.
+    expect(verifying.frames[0].type).toBe('ready');
+    expect(waiting.frames.map((f) => f.type)).toEqual(['error']);
 
     // A fresh app on the same database file still has it.
     fresh = await startTestApp({ SQLITE_PATH: t.config.database.sqlitePath });
     const tokens = await login(fresh, alice.email, alice.password);
     const history = await fresh.http().get(`/v1/conversations/${conv.id}/messages?afterSeq=0&limit=10`).set(auth(tokens.accessToken)).expect(200);
     expect(history.body).toEqual([expect.objectContaining({ messageId: ack.payload.messageId, seq: ack.payload.seq, content: 'last words' })]);
+    // The audit row of the socket authenticated during the drain was written before the database closed.
+    const { items } = await fresh.app.get(AuditService).query({ type: 'ws_auth', userId: bob.id });
+    expect(items.map((r) => (r.detail as { method?: string } | null)?.method)).toContain('message');
   });
 });
