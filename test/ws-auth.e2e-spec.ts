@@ -136,6 +136,19 @@ describe('WebSocket handshake and message authentication (e2e)', () => {
     expect((await c.closedWithin()).code).toBe(4001);
   });
 
+  it('passes over an Authorization header of another scheme: a proxy\'s Basic login does not stand in the way of a ticket or a first auth frame', async () => {
+    const basic = { Authorization: 'Basic Zm9vOmJhcg==' };
+    const { body } = await t.http().post('/v1/auth/ws-ticket').set('Authorization', `Bearer ${alice.accessToken}`).expect(201);
+    await expectReady(WsTestClient.connect(`${url()}?ticket=${body.ticket}`, { headers: basic }));
+    const c = WsTestClient.connect(url(), { headers: basic });
+    await c.opened;
+    c.send('auth', { token: alice.accessToken });
+    expect((await c.next()).type).toBe('ready');
+    c.close();
+    // `Bearer` with no token is ours, and malformed.
+    expect((await WsTestClient.connect(`${url()}?token=${alice.accessToken}`, { headers: { Authorization: 'Bearer' } }).closedWithin()).code).toBe(4001);
+  });
+
   it('refuses a disallowed browser Origin with HTTP 403 before any upgrade, exact match only', async () => {
     for (const origin of ['https://evil.example', 'https://good.example.evil.com', 'https://evil.com/?https://good.example']) {
       const c = WsTestClient.connect(url(), { headers: { Authorization: `Bearer ${alice.accessToken}`, Origin: origin } });

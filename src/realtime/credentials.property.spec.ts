@@ -42,10 +42,20 @@ describe('extractCredential (properties)', () => {
     }), RUNS);
   });
 
-  it('an Authorization header decides when headers are on, whatever else is presented', () => {
-    fc.assert(fc.property(fc.string({ maxLength: 60 }), headers, url, config, (auth, h, u, ws) => {
-      const c = extractCredential({ headers: { ...h, authorization: auth }, url: u }, ws);
+  it('a Bearer Authorization header decides when headers are on, whatever else is presented', () => {
+    const scheme = fc.constantFrom('Bearer', 'bearer', 'BEARER');
+    fc.assert(fc.property(scheme, fc.string({ maxLength: 60 }), headers, url, config, (b, rest, h, u, ws) => {
+      const c = extractCredential({ headers: { ...h, authorization: `${b} ${rest}` }, url: u }, ws);
       if (ws.authMethods.has('header')) expect(c).toMatchObject({ method: 'header', source: 'authorization' });
+    }), RUNS);
+  });
+
+  it('an Authorization header of another scheme is passed over: the credential is what it would be without it', () => {
+    const other = fc.string({ maxLength: 60 }).filter((v) => !/^\s*bearer(\s|$)/i.test(v));
+    fc.assert(fc.property(other, headers, url, config, (auth, h, u, ws) => {
+      const without = { ...h };
+      delete (without as Record<string, unknown>).authorization;
+      expect(extractCredential({ headers: { ...without, authorization: auth }, url: u }, ws)).toEqual(extractCredential({ headers: without, url: u }, ws));
     }), RUNS);
   });
 

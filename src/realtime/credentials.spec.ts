@@ -36,9 +36,18 @@ describe('extractCredential', () => {
     }
   });
 
-  it('lets a bad Authorization header decide rather than fall through to a later source', () => {
-    expect(extractCredential(req({ Authorization: 'Basic abc' }, '/x?token=Q'), ws())).toEqual({ method: 'header', source: 'authorization', secret: '' });
+  it('lets a bad Bearer header decide rather than fall through to a later source', () => {
+    for (const value of ['Bearer', 'Bearer   ', 'bearer']) {
+      expect(extractCredential(req({ Authorization: value }, '/x?token=Q'), ws())).toEqual({ method: 'header', source: 'authorization', secret: '' });
+    }
+    expect(extractCredential(req({ Authorization: 'Bearer not-a-jwt' }, '/x?token=Q'), ws())).toEqual({ method: 'header', source: 'authorization', secret: 'not-a-jwt' });
     expect(extractCredential(req({ Authorization: 'bearer   tok  ' }), ws())).toMatchObject({ secret: 'tok' });
+  });
+
+  it('passes over an Authorization header of another scheme (a proxy\'s Basic login, which browsers repeat on the upgrade)', () => {
+    expect(extractCredential(req({ Authorization: 'Basic Zm9vOmJhcg==' }, '/x?token=Q'), ws())).toEqual({ method: 'query', source: 'query', secret: 'Q' });
+    expect(extractCredential(req({ Authorization: 'Token abc', 'x-portcullis-token': 'H' }), ws())).toEqual({ method: 'header', source: 'custom_header', secret: 'H' });
+    expect(extractCredential(req({ Authorization: 'Bearertok' }), ws())).toEqual({ method: 'message', source: 'message' });
   });
 
   it('reads the header named by WS_TOKEN_HEADER, case-insensitively', () => {

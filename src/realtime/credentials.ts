@@ -16,17 +16,18 @@ export type Credential =
 
 /**
  * Picks the credential in the contract's order; the first one found decides, so
- * an invalid header token is never rescued by a valid query token. Methods
+ * an invalid header token is never rescued by a valid query token. An
+ * Authorization header of another scheme than Bearer is not one of ours. Methods
  * switched off by WS_AUTH_METHODS are passed over as if absent.
  */
 export function extractCredential(req: Pick<IncomingMessage, 'headers' | 'url'>, ws: AppConfig['ws']): Credential {
   const on = (m: AuthMethod) => ws.authMethods.has(m);
   if (on('header')) {
-    const auth = header(req, 'authorization');
-    if (auth !== undefined) {
-      const m = /^Bearer\s+(.*)$/i.exec(auth.trim());
-      return { method: 'header', source: 'authorization', secret: m ? m[1].trim() : '' };
-    }
+    // Only the Bearer scheme is a credential of ours; another (Basic, from a proxy's login that the browser
+    // repeats on every request to the host) is not, and is passed over. `Bearer` with no token is ours, malformed.
+    const auth = header(req, 'authorization')?.trim();
+    const bearer = auth === undefined ? undefined : /^Bearer(?:\s+(.*))?$/i.exec(auth);
+    if (bearer) return { method: 'header', source: 'authorization', secret: (bearer[1] ?? '').trim() };
     const custom = header(req, ws.tokenHeader);
     if (custom !== undefined) return { method: 'header', source: 'custom_header', secret: custom.trim() };
   }
