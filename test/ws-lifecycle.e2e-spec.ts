@@ -157,6 +157,14 @@ describe('WebSocket session lifecycle (e2e)', () => {
       await expectReauthClose(alice, bob.accessToken, 'UNAUTHENTICATED');
     });
 
+    it("another user's token, whatever that user's state: deactivated (which alone would be 4002) or logged out", async () => {
+      const [alice, dora, erin] = [await user(), await user(), await user()];
+      await t.http().patch(`/v1/admin/users/${dora.id}`).set(bearer(await adminToken())).send({ active: false }).expect(200);
+      await expectReauthClose(alice, dora.accessToken, 'UNAUTHENTICATED');
+      await t.http().post('/v1/auth/logout').set(bearer(erin.accessToken)).expect(204);
+      await expectReauthClose(alice, erin.accessToken, 'UNAUTHENTICATED');
+    });
+
     it('an expired token of the same user and session', async () => {
       const alice = await user();
       const { sub, sid } = jwt.decode(alice.accessToken) as { sub: string; sid: string };

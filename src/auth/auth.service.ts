@@ -92,8 +92,13 @@ export class AuthService {
   }
 
   /** Verifies an access token and that its session and user are still good (from memory; no query per call once warm). */
-  async authenticateAccessToken(token: string): Promise<AuthUser> {
+  /**
+   * `forUser`: the token must be that user's (an in-band re-auth). Compared before the liveness checks,
+   * so another user's token is refused as such (4001) whatever that user's state (inactive would be 4002).
+   */
+  async authenticateAccessToken(token: string, forUser?: string): Promise<AuthUser> {
     const claims = this.tokens.verifyAccess(token);
+    if (forUser !== undefined && claims.sub !== forUser) throw new UnauthenticatedError('Token is for another user', 'other_user');
     await this.assertLive(claims.sid, claims.sub);
     // The claim is a login-time snapshot; the cache follows role changes made since.
     const role = this.state.roleOf(claims.sub) ?? claims.role;

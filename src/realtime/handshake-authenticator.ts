@@ -24,10 +24,11 @@ export class HandshakeAuthenticator {
     if (token) this.serviceTokenDigest = digest(token);
   }
 
-  async verify(kind: 'user' | 'service', method: string, secret: string): Promise<ConnectionAuth> {
+  /** `forUser`: the credential must be that user's (a re-auth on an open socket); another user's is 4001. */
+  async verify(kind: 'user' | 'service', method: string, secret: string, forUser?: string): Promise<ConnectionAuth> {
     if (!secret) throw new UnauthenticatedError('Missing credential', 'missing');
     if (kind === 'service') return this.verifyService(method, secret);
-    const user = method === 'ticket' ? await this.auth.authenticateTicket(secret) : await this.auth.authenticateAccessToken(secret);
+    const user = method === 'ticket' ? await this.auth.authenticateTicket(secret) : await this.auth.authenticateAccessToken(secret, forUser);
     return { kind: 'user', userId: user.userId, sessionId: user.sessionId, role: user.role, expiresAt: user.expiresAt };
   }
 

@@ -96,10 +96,7 @@ export class SessionLifecycleService implements ConnectionLifecycle, OnModuleIni
     let next;
     try {
       if (typeof token !== 'string' || token === '') throw new UnauthenticatedError('Missing or malformed token', 'malformed');
-      next = await this.authenticator.verify(before.kind, 'message', token);
-      if (next.kind === 'user' && before.kind === 'user' && next.userId !== before.userId) {
-        throw new UnauthenticatedError('Token is for another user', 'other_user');
-      }
+      next = await this.authenticator.verify(before.kind, 'message', token, before.kind === 'user' ? before.userId : undefined);
       // JWT_LEEWAY_S lets a just-expired token through verification (clock skew); as a re-auth it
       // would buy nothing but an auth_ok followed at once by the expiry close.
       if (next.kind === 'user' && next.expiresAt <= Date.now()) throw new UnauthenticatedError('Token expired', 'expired');
