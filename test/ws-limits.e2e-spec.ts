@@ -117,6 +117,9 @@ describe('slow consumer: WS_MAX_BUFFERED_BYTES (e2e)', () => {
     }
     expect(cut).toBe(true);
 
+    // A reader that comes back a few seconds later (a tab in the background, a phone on a slow link) still
+    // finds its error frame and the close behind what was queued for it: CLOSE_GRACE_MS, not 2 s.
+    await sleep(3000);
     (reader.ws as unknown as { _socket: { resume(): void } })._socket.resume();
     const closed = await reader.closedWithin();
     expect(closed.code).toBe(1008);

@@ -7,6 +7,13 @@ import { ServerFrames, ServerFrameType } from './frame-types';
 import type { WsTraffic } from './realtime.metrics';
 import type { SharedFrame } from './shared-frame';
 
+/**
+ * How long a closed socket may take to finish the close handshake before it is cut. What it
+ * holds meanwhile is bounded: nothing more is queued for it, and under WS_MAX_BUFFERED_BYTES
+ * a client could hold that much for as long as it liked without ever being closed.
+ */
+export const CLOSE_GRACE_MS = 10_000;
+
 export type ConnectionAuth =
   | { kind: 'user'; userId: string; sessionId: string; role: 'user' | 'admin'; expiresAt: number }
   | { kind: 'service'; apiKeyId: string | null; name: string };
@@ -197,8 +204,9 @@ export class Connection {
       this.flush();
       this.ws.terminate();
     }
-    // A peer that never answers the close handshake (e.g. it stopped reading) must not hold the socket.
-    setTimeout(() => this.ws.terminate(), 2000).unref();
+    // A peer that never answers the close handshake (it stopped reading, or went away) must not hold the socket;
+    // one that only paused (a slow consumer) still gets CLOSE_GRACE_MS to read its `error` frame and the close.
+    setTimeout(() => this.ws.terminate(), CLOSE_GRACE_MS).unref();
   }
 
   /**
