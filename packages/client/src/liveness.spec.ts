@@ -1,4 +1,4 @@
-import { LIVENESS_DEFAULTS, resolveLiveness, Watchdog } from './liveness';
+import { CHECK_SPACING_MS, LIVENESS_DEFAULTS, resolveLiveness, Watchdog } from './liveness';
 
 describe('resolveLiveness', () => {
   it('defaults, keeps what is given, and turns off with false', () => {
@@ -97,6 +97,86 @@ describe('Watchdog', () => {
     expect(pings).toBe(0);
     jest.advanceTimersByTime(1);
     expect(pings).toBe(1);
+  });
+
+  describe('check()', () => {
+    it('pings at once on a socket heard from a moment ago, and declares it dead after pongTimeoutMs, not idleMs', () => {
+      dog.ready();
+      jest.advanceTimersByTime(10);
+      dog.heard(); // traffic from before the network changed proves nothing about the path after it
+      expect(dog.check()).toBe(true);
+      expect(pings).toBe(1);
+      jest.advanceTimersByTime(299);
+      expect(deaths).toEqual([]);
+      jest.advanceTimersByTime(1);
+      expect(deaths).toEqual(['no answer to ping within 300 ms']);
+      expect(pings).toBe(1);
+    });
+
+    it('goes back to the idle rhythm once anything answers', () => {
+      dog.ready();
+      jest.advanceTimersByTime(400);
+      expect(dog.check()).toBe(true);
+      jest.advanceTimersByTime(20);
+      dog.heard();
+      jest.advanceTimersByTime(999);
+      expect({ pings, deaths }).toEqual({ pings: 1, deaths: [] });
+      jest.advanceTimersByTime(1);
+      expect(pings).toBe(2); // idleMs after the answer
+    });
+
+    it('adds nothing while a ping waits for its answer: that ping\'s deadline stands', () => {
+      dog.ready();
+      jest.advanceTimersByTime(1000);
+      expect(pings).toBe(1); // the idle ping
+      jest.advanceTimersByTime(200);
+      expect(dog.check()).toBe(false);
+      expect(pings).toBe(1);
+      jest.advanceTimersByTime(100);
+      expect(deaths).toEqual(['no answer to ping within 300 ms']); // 300 ms from the idle ping, not from the check
+    });
+
+    it('sends one ping per CHECK_SPACING_MS after an answer, however often it is asked', () => {
+      const patient = new Watchdog({ ...options, idleMs: 60_000 }, () => pings++, (why) => deaths.push(why), () => Date.now());
+      patient.ready();
+      expect(patient.check()).toBe(true);
+      jest.advanceTimersByTime(5);
+      patient.heard(); // the answer
+      let refused = 0;
+      for (let t = 0; t < CHECK_SPACING_MS; t += 100) {
+        if (!patient.check()) refused++;
+        jest.advanceTimersByTime(100);
+      }
+      expect({ refused, pings }).toEqual({ refused: 10, pings: 1 });
+      expect(patient.check()).toBe(true); // 1000 ms after the answer
+      expect(patient.check()).toBe(false); // waiting for this one's answer
+      expect(pings).toBe(2);
+      patient.stop();
+    });
+
+    it('does nothing before ready (the connect deadline stands) or after stop()', () => {
+      expect(dog.check()).toBe(false);
+      dog.opening();
+      expect(dog.check()).toBe(false);
+      jest.advanceTimersByTime(2000);
+      expect(deaths).toEqual(['no ready within 2000 ms']);
+      dog.ready();
+      dog.stop();
+      expect(dog.check()).toBe(false);
+      jest.advanceTimersByTime(60_000);
+      expect(pings).toBe(0);
+    });
+
+    it('a new socket may be checked at once, whatever the last one answered', () => {
+      dog.ready();
+      expect(dog.check()).toBe(true);
+      dog.heard();
+      dog.stop();
+      dog.opening();
+      dog.ready();
+      expect(dog.check()).toBe(true);
+      expect(pings).toBe(2);
+    });
   });
 
   it('stop() silences every timer', () => {

@@ -29,13 +29,21 @@ export function resolveLiveness(options: LivenessOptions | false | undefined): R
 type Phase = 'off' | 'handshake' | 'idle' | 'awaiting';
 
 /**
+ * check() sends nothing within this long of an answered ping: the answer is
+ * that fresh, and a network that flaps (`online` after `online`) costs at
+ * most about one ping a second.
+ */
+export const CHECK_SPACING_MS = 1000;
+
+/**
  * Notices a connection that went quiet without closing: a laptop that slept,
  * a phone that changed networks, a NAT or proxy that forgot the flow. The
  * socket stays "open" and TCP may take many minutes to say otherwise, while
  * the app believes it is live. From opening until `ready` it allows
  * connectTimeoutMs; once authenticated, after idleMs without any frame from
  * the server it sends `ping`, and if nothing at all arrives within
- * pongTimeoutMs it declares the connection dead.
+ * pongTimeoutMs it declares the connection dead. check() brings that ping
+ * forward when the page learns the network changed (page-signals.ts).
  *
  * One timer, re-armed lazily: a frame only records the time it arrived (the
  * first one after a ping also ends the wait for its answer), so a busy stream
@@ -45,6 +53,8 @@ export class Watchdog {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private phase: Phase = 'off';
   private lastHeard = 0;
+  /** When a ping (the idle one or check()'s) was last answered; -Infinity on a new socket. */
+  private lastAnswered = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly options: ResolvedLiveness,
@@ -56,6 +66,7 @@ export class Watchdog {
   /** A socket was opened: it has connectTimeoutMs to reach `ready`. */
   opening(): void {
     this.phase = 'handshake';
+    this.lastAnswered = Number.NEGATIVE_INFINITY;
     this.arm(this.options.connectTimeoutMs);
   }
 
@@ -63,6 +74,7 @@ export class Watchdog {
   heard(): void {
     this.lastHeard = this.now();
     if (this.phase !== 'awaiting') return;
+    this.lastAnswered = this.lastHeard;
     this.phase = 'idle';
     this.arm(this.options.idleMs);
   }
@@ -72,6 +84,25 @@ export class Watchdog {
     this.lastHeard = this.now();
     this.phase = 'idle';
     this.arm(this.options.idleMs);
+  }
+
+  /**
+   * Something outside says the path may have changed under the socket (the
+   * network came back, the page is shown again): ping now and allow
+   * pongTimeoutMs for an answer, instead of waiting out idleMs. Frames heard
+   * before the change prove nothing about the path after it, so silence is
+   * not asked for. Returns whether a ping went out: not before `ready` (the
+   * connect deadline stands), not while a ping waits for its answer (its
+   * deadline stands), and not within CHECK_SPACING_MS of an answered one.
+   */
+  check(): boolean {
+    if (this.phase !== 'idle') return false;
+    const sinceAnswer = this.now() - this.lastAnswered;
+    if (sinceAnswer >= 0 && sinceAnswer < CHECK_SPACING_MS) return false;
+    this.phase = 'awaiting';
+    this.arm(this.options.pongTimeoutMs);
+    this.sendPing();
+    return true;
   }
 
   stop(): void {
