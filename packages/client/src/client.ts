@@ -6,6 +6,7 @@ import { ClientClosedError, FrameRejectedError, PortcullisError } from './errors
 import { InboundFrame, makeFrame } from './frames.js';
 import { resolveLiveness } from './liveness.js';
 import { Outbox } from './outbox.js';
+import { browserPageTargets, PageSignals } from './page-signals.js';
 import { CLOSE, ServerFrames } from './protocol.generated.js';
 import { SeqOrder } from './seq-order.js';
 import { defaultGetTicket, initialMode, isBrowser } from './socket-factory.js';
@@ -31,6 +32,7 @@ export class PortcullisClient {
   private readonly chunkOrder = new SeqOrder<ServerFrames['reflection_chunk']>(0);
   private readonly log: Logger;
   private readonly loop: ConnectionLoop;
+  private readonly pageSignals: PageSignals;
 
   constructor(options: ClientOptions) {
     const WS = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
@@ -49,6 +51,7 @@ export class PortcullisClient {
       backoff: resolveBackoff(options.backoff),
       liveness: resolveLiveness(options.liveness),
     });
+    this.pageSignals = new PageSignals(browserPageTargets(), (signal) => this.loop.pageSignal(signal));
   }
 
   get state(): ClientState {
@@ -81,6 +84,7 @@ export class PortcullisClient {
   connect(): void {
     if (this.current !== 'idle' && this.current !== 'closed') return;
     this.failure = undefined;
+    this.pageSignals.start();
     this.loop.start('connect');
   }
 
@@ -196,6 +200,7 @@ export class PortcullisClient {
 
   /** Closed for good: pending chat rejects with the cause (or "stream finished"). */
   private stopped(error: PortcullisError | undefined, closeCode: number | undefined, reason: string): void {
+    this.pageSignals.stop();
     this.outbox.failAll(error ?? new ClientClosedError('STREAM_DONE', 'the stream finished'));
     this.failure = error instanceof ClientClosedError ? undefined : error;
     this.setState('closed', { reason, closeCode, ...(this.failure ? { error: this.failure } : {}) });

@@ -1,9 +1,10 @@
-import { backoffDelay, ResolvedBackoff } from './backoff.js';
+import { backoffDelay, BackoffWait, ResolvedBackoff } from './backoff.js';
 import { decideClose } from './close-policy.js';
 import { errorForClose, PortcullisError, RetriesExhaustedError } from './errors.js';
 import { InboundFrame, makeFrame, parseFrame } from './frames.js';
 import { ResolvedLiveness, Watchdog } from './liveness.js';
 import type { OutFrame } from './outbox.js';
+import type { PageSignal } from './page-signals.js';
 import { CLOSE, CLOSED_BY_ADMIN, ServerFrames } from './protocol.generated.js';
 import { closeSocket, ConcreteAuthMode, discardSocket, openSocket } from './socket-factory.js';
 import type { RefreshOutcome, TokenManager } from './tokens.js';
@@ -13,6 +14,8 @@ type ErrorPayload = ServerFrames['error'];
 const OPEN = 1;
 /** What a browser reports for a connection that ended without a close frame; the client uses it for one it gave up on. */
 const ABNORMAL_CLOSE = 1006;
+/** `online` during a backoff wait: the attempt comes within this long instead (once per wait). */
+export const ONLINE_RETRY_WITHIN_MS = 1000;
 
 /** What the loop tells the client it serves. */
 export interface LoopHost {
@@ -53,12 +56,13 @@ export class ConnectionLoop {
   private failedAttempts = 0;
   private authTimeoutsInARow = 0;
   private refreshedSinceReady = false;
-  private timer: ReturnType<typeof setTimeout> | undefined;
+  private readonly wait: BackoffWait;
   private closeError: ErrorPayload | undefined;
   private readonly watchdog: Watchdog | undefined;
 
   constructor(private readonly host: LoopHost, private readonly deps: LoopDeps) {
     this.mode = deps.initialMode;
+    this.wait = new BackoffWait(deps.backoff.random);
     if (deps.liveness) this.watchdog = new Watchdog(deps.liveness, () => this.write(makeFrame('ping', {})), (why) => this.abandon(why));
   }
 
@@ -94,6 +98,7 @@ export class ConnectionLoop {
     this.authTimeoutsInARow = 0;
     this.refreshedSinceReady = false;
     this.deps.tokens.setShareKey(sessionId);
+    this.wait.settled();
     this.watchdog?.ready();
   }
 
@@ -105,8 +110,22 @@ export class ConnectionLoop {
   /** Waiting for a token or a retry: try now. Connected: re-authenticate with the app's current token. */
   tokenChanged(): void {
     const state = this.host.state;
-    if ((state === 'waiting_for_token' || state === 'reconnecting') && this.timer !== undefined) void this.attempt('token changed');
+    if ((state === 'waiting_for_token' || state === 'reconnecting') && this.wait.pending) void this.attempt('token changed');
     else if (state === 'ready' || state === 'reauthenticating') void this.reauthenticate('token changed', false);
+  }
+
+  /**
+   * The network came back or the page is shown again. Connected: the watchdog pings now. Backing off: `online`
+   * brings the attempt forward (within bounds: BackoffWait.cutShort); it counts like any other, so the backoff still grows.
+   */
+  pageSignal(signal: PageSignal): void {
+    const state = this.host.state;
+    const gen = this.generation;
+    if (state === 'ready' || state === 'reauthenticating') {
+      if (this.watchdog?.check()) this.deps.log.debug?.('checking the connection', { signal });
+    } else if (signal === 'online' && state === 'reconnecting') {
+      this.wait.cutShort(ONLINE_RETRY_WITHIN_MS, () => gen === this.generation && void this.attempt('network online'));
+    }
   }
 
   /** Answers `auth_required` (fresh: refresh if need be) or a token change (the app's token) on the open socket. */
@@ -273,7 +292,7 @@ export class ConnectionLoop {
     const gen = this.bump();
     const delay = backoffDelay(this.failedAttempts++, this.deps.backoff);
     this.host.setState('waiting_for_token', { reason: 'no token', retryInMs: delay });
-    this.timer = setTimeout(() => gen === this.generation && void this.attempt('token poll'), delay);
+    this.wait.start(delay, () => gen === this.generation && void this.attempt('token poll'));
   }
 
   private retryLater(reason: string, closeCode?: number): void {
@@ -283,7 +302,7 @@ export class ConnectionLoop {
     }
     const delay = backoffDelay(this.failedAttempts++, this.deps.backoff);
     this.host.setState('reconnecting', { reason, closeCode, retryInMs: delay });
-    this.timer = setTimeout(() => gen === this.generation && void this.attempt(reason), delay);
+    this.wait.start(delay, () => gen === this.generation && void this.attempt(reason));
   }
 
   private fail(error: PortcullisError): void {
@@ -293,8 +312,7 @@ export class ConnectionLoop {
 
   /** Invalidates every callback and timer of the previous attempt. */
   private bump(): number {
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timer = undefined;
+    this.wait.clear();
     this.watchdog?.stop();
     return ++this.generation;
   }
