@@ -6,7 +6,9 @@
  * reason when an admin revokes the session. A page from a foreign origin is
  * refused at the upgrade. Screenshots go to test-output/browser/. Then the
  * SDK's own page-level check: a socket whose path goes dark is noticed by the
- * client's pings and replaced, with nothing lost.
+ * client's pings and replaced, with nothing lost; an `online` event (dispatched,
+ * and Chromium's own from context.setOffline) makes it check at once, and cuts
+ * a long backoff short.
  *
  * Needs Debian's Chromium at /usr/bin/chromium; without it this test FAILS
  * (it does not skip): `apt-get update && apt-get install -y chromium`.
@@ -213,28 +215,45 @@ describe('@portcullis/client in Chromium, on a socket that goes dark', () => {
     await t?.close();
   });
 
-  it('pings, gives up when nothing answers, reconnects and resends the chat the dark socket lost', async () => {
+  /**
+   * A page (and its SDK and socket) served through the proxy, one origin as behind a real load balancer, with a
+   * client in `window.dark` that is ready and has had 'before' acked (seq 1). `dark.until(state)` resolves at the
+   * next change into `state`; `dark.pageEvents` lists the `online`/`offline` events the page received.
+   */
+  async function sdkPage(title: string, options: { liveness: object; backoff: object; random?: number }) {
     const user = await createUser(t);
-    const conv = (await t.http().post('/v1/conversations').set(bearer(user.accessToken)).send({ title: 'dark in Chromium' })).body.id as string;
-    const page = await (await browser!.newContext()).newPage();
+    const conv = (await t.http().post('/v1/conversations').set(bearer(user.accessToken)).send({ title })).body.id as string;
+    const context = await browser!.newContext();
+    const page = await context.newPage();
     const errors: string[] = [];
     page.on('pageerror', (err) => errors.push(err.message));
-    // Page, SDK and socket all through the proxy: one origin, as behind a real load balancer.
     await page.goto(`${proxy.baseUrl}/demo`);
     // A string, so the test's compiler does not rewrite the page's import().
     await page.evaluate('import("/demo/sdk/index.js").then((sdk) => { window.PortcullisClient = sdk.PortcullisClient; })');
-    const first = await page.evaluate(async ([url, token]) => {
+    const first = await page.evaluate(async ([url, token, opts]) => {
       const w = window as any;
       const PortcullisClient = w.PortcullisClient;
-      const client = new PortcullisClient({ url, getToken: () => token, liveness: { idleMs: 200, pongTimeoutMs: 300 }, backoff: { initialMs: 50, maxMs: 100 } });
-      w.dark = { client, states: [] as string[] };
+      const backoff = opts.random === undefined ? opts.backoff : { ...opts.backoff, random: () => opts.random };
+      const client = new PortcullisClient({ url, getToken: () => token, liveness: opts.liveness, backoff });
+      const until = (state: string, ms = 10_000) => new Promise((resolve, reject) => {
+        const timer = setTimeout(() => { off(); reject(new Error(`no ${state} within ${ms} ms; states: ${w.dark.states.join(' | ')}`)); }, ms);
+        const off = client.on('state', (s: any) => { if (s.state === state) { clearTimeout(timer); off(); resolve(s); } });
+      });
+      w.dark = { client, states: [] as string[], pageEvents: [] as string[], until };
+      for (const type of ['online', 'offline']) window.addEventListener(type, () => w.dark.pageEvents.push(`${type} ${navigator.onLine}`));
       client.on('state', (s: any) => w.dark.states.push([s.state, s.reason, s.closeCode].filter((x) => x !== undefined).join(' ')));
+      const ready = until('ready');
       client.connect();
-      await new Promise<void>((resolve) => { const off = client.on('state', (s: any) => { if (s.state === 'ready') { off(); resolve(); } }); });
+      await ready;
       return (await client.chat('before')).seq as number;
-    }, [`${proxy.wsUrl}/ws/conversations/${conv}`, user.accessToken] as const);
+    }, [`${proxy.wsUrl}/ws/conversations/${conv}`, user.accessToken, options] as const);
     expect(first).toBe(1);
+    const stored = async () => ((await t.http().get(`/v1/conversations/${conv}/messages`).set(bearer(user.accessToken))).body as Array<{ content: string }>).map((m) => m.content);
+    return { context, page, errors, stored };
+  }
 
+  it('pings, gives up when nothing answers, reconnects and resends the chat the dark socket lost', async () => {
+    const { page, errors, stored } = await sdkPage('dark in Chromium', { liveness: { idleMs: 200, pongTimeoutMs: 300 }, backoff: { initialMs: 50, maxMs: 100 } });
     expect(proxy.darkenOpen()).toBeGreaterThanOrEqual(1); // the socket, and any keep-alive connection the page holds
     const after = await page.evaluate(async () => {
       const { client, states } = (window as any).dark;
@@ -249,8 +268,74 @@ describe('@portcullis/client in Chromium, on a socket that goes dark', () => {
       'connecting no answer to ping within 300 ms', 'authenticating socket open (subprotocol)', 'ready ready',
       'closed client closed',
     ]);
-    const stored = (await t.http().get(`/v1/conversations/${conv}/messages`).set(bearer(user.accessToken))).body as Array<{ content: string }>;
-    expect(stored.map((m) => m.content)).toEqual(['before', 'into the dark']);
+    expect(await stored()).toEqual(['before', 'into the dark']);
+    expect(errors).toEqual([]);
+  });
+
+  it('on `online`, checks at once: a dark socket is dropped within pongTimeoutMs (idleMs is a minute), replaced, and its chat stored once', async () => {
+    const { page, errors, stored } = await sdkPage('online in Chromium', { liveness: { idleMs: 60_000, pongTimeoutMs: 300 }, backoff: { initialMs: 50, maxMs: 100 } });
+    expect(proxy.darkenOpen()).toBeGreaterThanOrEqual(1);
+    const after = await page.evaluate(async () => {
+      const { client, states, until } = (window as any).dark;
+      const intoTheDark = client.chat('into the dark');
+      const dropped = until('reconnecting');
+      window.dispatchEvent(new Event('online'));
+      await dropped; // within 10 s, or the check did not happen: the idle ping is a minute away
+      const seq = (await intoTheDark).seq as number;
+      client.close();
+      return { seq, states: states as string[] };
+    });
+    expect(after.seq).toBe(2);
+    expect(after.states).toEqual([
+      'connecting connect', 'authenticating socket open (subprotocol)', 'ready ready',
+      'reconnecting no answer to ping within 300 ms 1006',
+      'connecting no answer to ping within 300 ms', 'authenticating socket open (subprotocol)', 'ready ready',
+      'closed client closed',
+    ]);
+    expect(await stored()).toEqual(['before', 'into the dark']);
+    expect(errors).toEqual([]);
+  });
+
+  it('with Chromium\'s own offline/online events (context.setOffline): checks when the network is back, and cuts a long backoff short when it is back again', async () => {
+    // A minute's backoff (random pinned): only the `online` shortcut can bring the client back within the test.
+    const { context, page, errors, stored } = await sdkPage('setOffline in Chromium', {
+      liveness: { idleMs: 60_000, pongTimeoutMs: 300 }, backoff: { initialMs: 60_000, maxMs: 60_000 }, random: 0.99,
+    });
+    // The network switch: Chromium goes offline (holding the socket's traffic, not closing it) and the old path dies.
+    await context.setOffline(true);
+    expect(proxy.darkenOpen()).toBeGreaterThanOrEqual(1);
+    await page.evaluate(() => {
+      const d = (window as any).dark;
+      d.intoTheDark = d.client.chat('into the dark').then((ack: any) => ack.seq);
+      d.dropped = d.until('reconnecting');
+    });
+    await context.setOffline(false); // a real `online`: the check finds the path dead
+    const dropped = await page.evaluate(async () => {
+      const d = (window as any).dark;
+      const change = await d.dropped;
+      d.back = d.until('ready');
+      return { reason: change.reason, retryInMs: change.retryInMs };
+    });
+    expect(dropped.reason).toBe('no answer to ping within 300 ms');
+    expect(dropped.retryInMs).toBeGreaterThan(50_000);
+    await context.setOffline(true);
+    await context.setOffline(false); // back again, while the client waits out its backoff
+    const after = await page.evaluate(async () => {
+      const d = (window as any).dark;
+      await d.back;
+      const seq = (await d.intoTheDark) as number;
+      d.client.close();
+      return { seq, states: d.states as string[], pageEvents: d.pageEvents as string[] };
+    });
+    expect(after.pageEvents).toEqual(['offline false', 'online true', 'offline false', 'online true']);
+    expect(after.seq).toBe(2);
+    expect(after.states).toEqual([
+      'connecting connect', 'authenticating socket open (subprotocol)', 'ready ready',
+      'reconnecting no answer to ping within 300 ms 1006',
+      'connecting network online', 'authenticating socket open (subprotocol)', 'ready ready',
+      'closed client closed',
+    ]);
+    expect(await stored()).toEqual(['before', 'into the dark']);
     expect(errors).toEqual([]);
   });
 });
