@@ -45,7 +45,8 @@ export interface ClientOptions {
   /**
    * Notice a connection that went quiet without closing (sleep, a network change, a proxy that dropped the flow):
    * `ping` after idleMs of silence, reconnect when nothing answers within pongTimeoutMs, and give an attempt
-   * connectTimeoutMs to reach `ready`. Default { idleMs: 30000, pongTimeoutMs: 10000, connectTimeoutMs: 20000 }; false: off.
+   * connectTimeoutMs to reach `ready`. In a browser, the page's `online` event and its return to `visible` ping at once.
+   * Default { idleMs: 30000, pongTimeoutMs: 10000, connectTimeoutMs: 20000 }; false: no pings (`online` still cuts a backoff wait short).
    */
   liveness?: LivenessOptions | false;
   logger?: Logger;
