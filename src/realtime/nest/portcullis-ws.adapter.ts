@@ -157,7 +157,7 @@ export class PortcullisWsAdapter extends WsAdapter {
       WebSocket: QuietWebSocket,
     });
     (this.httpServer as Server).on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(req, socket, head));
-    if (ws.heartbeatMs > 0) this.heartbeat = new HeartbeatSweep(() => this.d.registry.values(), ws.heartbeatMs);
+    if (ws.heartbeatMs > 0) this.heartbeat = new HeartbeatSweep(() => this.d.registry, ws.heartbeatMs);
   }
 
   private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
