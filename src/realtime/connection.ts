@@ -64,6 +64,7 @@ export class Connection {
   private heldBytes = 0;
   /** True while `output` is corked for this turn of the event loop (see coalesce). */
   private corked = false;
+  private graceTimer: NodeJS.Timeout | undefined = undefined;
 
   constructor(
     readonly ws: WebSocket,
@@ -206,7 +207,8 @@ export class Connection {
     }
     // A peer that never answers the close handshake (it stopped reading, or went away) must not hold the socket;
     // one that only paused (a slow consumer) still gets CLOSE_GRACE_MS to read its `error` frame and the close.
-    setTimeout(() => this.ws.terminate(), CLOSE_GRACE_MS).unref();
+    // Cleared once the socket has closed: the timer would otherwise hold it, and all it refers to, that long.
+    this.graceTimer = setTimeout(() => this.ws.terminate(), CLOSE_GRACE_MS).unref();
   }
 
   /**
@@ -264,6 +266,8 @@ export class Connection {
   closed(): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
+    if (this.graceTimer) clearTimeout(this.graceTimer);
+    this.graceTimer = undefined;
     const hooks = this.closeHooks;
     this.closeHooks = undefined;
     for (const hook of hooks ?? []) hook(this);
