@@ -1,7 +1,7 @@
 import { AUTH_METHODS, AuthMethod, EnvironmentVariables, validateEnvironment } from './env.validation';
 import { parseDurationSeconds } from '../common/util/duration';
 import { ClientAddressPolicy, compileTrustProxy } from '../common/net/client-address';
-import { parseCorsOrigins } from '../common/http/cors';
+import { parseOriginList } from '../common/http/origin-list';
 
 /**
  * The validated settings, grouped by concern. Built once at boot; every module
@@ -37,7 +37,7 @@ export class AppConfig {
       tokenHeader: env.WS_TOKEN_HEADER.toLowerCase(), authTimeoutMs: env.WS_AUTH_TIMEOUT_MS,
       authMethods: new Set(methods.filter((m) => (AUTH_METHODS as readonly string[]).includes(m))),
       allowQueryToken: env.WS_ALLOW_QUERY_TOKEN,
-      allowedOrigins: env.WS_ALLOWED_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
+      allowedOrigins: parseOriginList(env.WS_ALLOWED_ORIGINS),
       requireOrigin: env.WS_REQUIRE_ORIGIN, reauthLeadMs: env.WS_REAUTH_LEAD_MS, heartbeatMs: env.WS_HEARTBEAT_MS,
       maxProtocolErrors: env.WS_MAX_PROTOCOL_ERRORS, maxPayloadBytes: env.WS_MAX_PAYLOAD_BYTES,
       maxBufferedBytes: env.WS_MAX_BUFFERED_BYTES, maxConnections: env.WS_MAX_CONNECTIONS,
@@ -50,7 +50,7 @@ export class AppConfig {
     this.demo = { enabled: env.DEMO_ENABLED ?? env.NODE_ENV !== 'production' };
     this.http = {
       clientAddress: { trust: compileTrustProxy(env.TRUST_PROXY), header: env.TRUST_PROXY_HEADER },
-      corsOrigins: parseCorsOrigins(env.CORS_ORIGINS),
+      corsOrigins: parseOriginList(env.CORS_ORIGINS),
       requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS, headersTimeoutMs: env.HTTP_HEADERS_TIMEOUT_MS, keepAliveTimeoutMs: env.HTTP_KEEP_ALIVE_TIMEOUT_MS,
     };
     this.retention = {

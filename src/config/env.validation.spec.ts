@@ -90,4 +90,20 @@ describe('environment validation', () => {
     expect(config.http.clientAddress.trust?.('10.0.0.1', 2)).toBe(false);
     expect(AppConfig.fromEnvironment({}).http.clientAddress.trust).toBeNull();
   });
+
+  it.each(['bad-origin', 'app.example.com', 'localhost:3000', 'https://app.example.com/path', 'https://app.example.com/?x=1', '*,ftp://x', 'https://*.example.com', 'https://user@app.example.com'])(
+    'refuses WS_ALLOWED_ORIGINS=%s, naming it and the entry', (value) => {
+      const message = problemsWith({ WS_ALLOWED_ORIGINS: value });
+      expect(message).toMatch(/WS_ALLOWED_ORIGINS: "/);
+      expect(message).not.toMatch(/CORS_ORIGINS/);
+    },
+  );
+
+  it('WS_ALLOWED_ORIGINS follows CORS_ORIGINS: normalised like a browser\'s Origin, a lone trailing slash dropped', () => {
+    const value = 'HTTPS://App.Example.com:443/, http://localhost:5173, *';
+    const config = AppConfig.fromEnvironment({ WS_ALLOWED_ORIGINS: value, CORS_ORIGINS: value });
+    expect(config.ws.allowedOrigins).toEqual(['https://app.example.com', 'http://localhost:5173', '*']);
+    expect(config.ws.allowedOrigins).toEqual(config.http.corsOrigins);
+    expect(AppConfig.fromEnvironment({}).ws.allowedOrigins).toEqual([]);
+  });
 });

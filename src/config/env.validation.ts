@@ -1,6 +1,6 @@
 import { plainToInstance, Transform } from 'class-transformer';
 import { compileTrustProxy, PROXY_HEADERS, ProxyHeader } from '../common/net/client-address';
-import { parseCorsOrigins } from '../common/http/cors';
+import { parseOriginList } from '../common/http/origin-list';
 import {
   getMetadataStorage, IsBoolean, IsEmail, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync,
 } from 'class-validator';
@@ -68,6 +68,7 @@ export class EnvironmentVariables {
   })
   WS_AUTH_METHODS = AUTH_METHODS.join(',');
   @Transform(toBool) @IsBoolean() WS_ALLOW_QUERY_TOKEN = true;
+  /** Checked in crossFieldProblems, with CORS_ORIGINS's rules (parseOriginList). */
   @IsString() WS_ALLOWED_ORIGINS = '';
   @Transform(toBool) @IsBoolean() WS_REQUIRE_ORIGIN = false;
   @Transform(toInt) @IsInt() @Min(0) WS_REAUTH_LEAD_MS = 60000;
@@ -120,7 +121,12 @@ function crossFieldProblems(env: EnvironmentVariables): string[] {
   // Node refuses a headers timeout longer than the whole-request one.
   if (env.HTTP_HEADERS_TIMEOUT_MS > env.HTTP_REQUEST_TIMEOUT_MS) out.push('HTTP_HEADERS_TIMEOUT_MS: must not exceed HTTP_REQUEST_TIMEOUT_MS');
   if (env.JWT_PRIVATE_KEY && !env.JWT_PUBLIC_KEY) out.push('JWT_PUBLIC_KEY: required with JWT_PRIVATE_KEY');
-  for (const [name, check] of [['TRUST_PROXY', () => compileTrustProxy(env.TRUST_PROXY)], ['CORS_ORIGINS', () => parseCorsOrigins(env.CORS_ORIGINS)]] as const) {
+  const checks = [
+    ['TRUST_PROXY', () => compileTrustProxy(env.TRUST_PROXY)],
+    ['CORS_ORIGINS', () => parseOriginList(env.CORS_ORIGINS)],
+    ['WS_ALLOWED_ORIGINS', () => parseOriginList(env.WS_ALLOWED_ORIGINS)],
+  ] as const;
+  for (const [name, check] of checks) {
     try { check(); } catch (err) { out.push(`${name}: ${(err as Error).message}`); }
   }
   if (env.NODE_ENV === 'production') {

@@ -13,7 +13,8 @@ export function isOriginAllowed(origin: string | undefined, host: string | undef
   if (!normalized) return false;
   if (ws.allowedOrigins.includes('*')) return true;
   if (ws.allowedOrigins.length === 0) return host !== undefined && normalized === normalizeOrigin(`${scheme}://${host}`);
-  return ws.allowedOrigins.some((allowed) => normalizeOrigin(allowed) === normalized);
+  // The list was normalised the same way when the config was validated (parseOriginList).
+  return ws.allowedOrigins.includes(normalized);
 }
 
 function normalizeOrigin(value: string): string | undefined {
