@@ -1,6 +1,7 @@
 import type { JwtModuleOptions } from '@nestjs/jwt';
-import { createPrivateKey, createPublicKey, createSecretKey, KeyObject } from 'node:crypto';
+import { createSecretKey, KeyObject } from 'node:crypto';
 import { AppConfig } from '../config/app-config';
+import { parseJwtKeyPair } from '../config/jwt-keys';
 
 export type JwtAlgorithm = 'HS256' | 'RS256' | 'ES256';
 
@@ -15,8 +16,9 @@ export interface JwtKeys { algorithm: JwtAlgorithm; signKey: KeyObject; verifyKe
 export function jwtKeys(config: AppConfig): JwtKeys {
   const { secret, publicKey, privateKey } = config.auth;
   if (publicKey) {
-    const verifyKey = createPublicKey(publicKey);
-    return { verifyKey, signKey: privateKey ? createPrivateKey(privateKey) : verifyKey, algorithm: verifyKey.asymmetricKeyType === 'ec' ? 'ES256' : 'RS256' };
+    // Start-up validation has parsed the same keys already (parseJwtKeyPair): a bad one never gets here.
+    const { verifyKey, signKey, algorithm } = parseJwtKeyPair(publicKey, privateKey);
+    return { verifyKey, signKey: signKey ?? verifyKey, algorithm };
   }
   const key = createSecretKey(Buffer.from(secret, 'utf8'));
   return { signKey: key, verifyKey: key, algorithm: 'HS256' };

@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppConfig } from './app-config';
@@ -105,5 +106,43 @@ describe('environment validation', () => {
     expect(config.ws.allowedOrigins).toEqual(['https://app.example.com', 'http://localhost:5173', '*']);
     expect(config.ws.allowedOrigins).toEqual(config.http.corsOrigins);
     expect(AppConfig.fromEnvironment({}).ws.allowedOrigins).toEqual([]);
+  });
+
+  describe('JWT_PUBLIC_KEY / JWT_PRIVATE_KEY are parsed at start-up', () => {
+    const pem = (pair: { publicKey: import('node:crypto').KeyObject; privateKey: import('node:crypto').KeyObject }) => ({
+      pub: pair.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+      priv: pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    });
+    const rsa = pem(generateKeyPairSync('rsa', { modulusLength: 2048 }));
+    const ec = pem(generateKeyPairSync('ec', { namedCurve: 'P-256' }));
+    /** The body of a PEM, which no message may echo. */
+    const body = (key: string) => key.split('\n')[1];
+
+    it('accepts an RSA or EC P-256 pair, and a public key alone (with "\\n" escapes too)', () => {
+      expect(() => validateEnvironment({ JWT_PUBLIC_KEY: rsa.pub, JWT_PRIVATE_KEY: rsa.priv })).not.toThrow();
+      expect(() => validateEnvironment({ JWT_PUBLIC_KEY: ec.pub, JWT_PRIVATE_KEY: ec.priv })).not.toThrow();
+      expect(() => validateEnvironment({ JWT_PUBLIC_KEY: rsa.pub.replace(/\n/g, '\\n') })).not.toThrow();
+    });
+
+    it.each([
+      ['garbage', { JWT_PUBLIC_KEY: 'garbage' }, /JWT_PUBLIC_KEY: is not a public key/],
+      ['a PEM with a broken body', { JWT_PUBLIC_KEY: '-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----' }, /JWT_PUBLIC_KEY: is not a public key/],
+      ['a private key as the public one', { JWT_PUBLIC_KEY: rsa.priv }, /JWT_PUBLIC_KEY: holds a private key/],
+      ['an RSA key under 2048 bits', { JWT_PUBLIC_KEY: pem(generateKeyPairSync('rsa', { modulusLength: 1024 })).pub }, /JWT_PUBLIC_KEY: is a 1024-bit RSA key/],
+      ['an EC key on P-384', { JWT_PUBLIC_KEY: pem(generateKeyPairSync('ec', { namedCurve: 'P-384' })).pub }, /JWT_PUBLIC_KEY: is an EC key on secp384r1/],
+      ['an Ed25519 key', { JWT_PUBLIC_KEY: pem(generateKeyPairSync('ed25519')).pub }, /JWT_PUBLIC_KEY: is a ed25519 key/],
+      ['a garbage private key', { JWT_PUBLIC_KEY: rsa.pub, JWT_PRIVATE_KEY: 'garbage' }, /JWT_PRIVATE_KEY: is not a private key/],
+      ['the public key as the private one', { JWT_PUBLIC_KEY: rsa.pub, JWT_PRIVATE_KEY: rsa.pub }, /JWT_PRIVATE_KEY: is not a private key/],
+      ['a private key of another pair', { JWT_PUBLIC_KEY: rsa.pub, JWT_PRIVATE_KEY: pem(generateKeyPairSync('rsa', { modulusLength: 2048 })).priv }, /JWT_PRIVATE_KEY: is not the private half/],
+      ['a private key of another type', { JWT_PUBLIC_KEY: rsa.pub, JWT_PRIVATE_KEY: ec.priv }, /JWT_PRIVATE_KEY: is not the private half/],
+      ['an encrypted private key', {
+        JWT_PUBLIC_KEY: rsa.pub,
+        JWT_PRIVATE_KEY: generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: 'pw' }).toString(),
+      }, /JWT_PRIVATE_KEY: is encrypted/],
+    ])('refuses %s, naming the variable and never printing the key', (_, raw, expected) => {
+      const message = problemsWith(raw as Record<string, string>);
+      expect(message).toMatch(expected);
+      for (const value of Object.values(raw)) expect(message).not.toContain(value.includes('\n') ? body(value) : value);
+    });
   });
 });

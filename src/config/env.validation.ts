@@ -1,6 +1,7 @@
 import { plainToInstance, Transform } from 'class-transformer';
 import { compileTrustProxy, PROXY_HEADERS, ProxyHeader } from '../common/net/client-address';
 import { parseOriginList } from '../common/http/origin-list';
+import { JwtKeyError, parseJwtKeyPair } from './jwt-keys';
 import {
   getMetadataStorage, IsBoolean, IsEmail, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync,
 } from 'class-validator';
@@ -121,6 +122,14 @@ function crossFieldProblems(env: EnvironmentVariables): string[] {
   // Node refuses a headers timeout longer than the whole-request one.
   if (env.HTTP_HEADERS_TIMEOUT_MS > env.HTTP_REQUEST_TIMEOUT_MS) out.push('HTTP_HEADERS_TIMEOUT_MS: must not exceed HTTP_REQUEST_TIMEOUT_MS');
   if (env.JWT_PRIVATE_KEY && !env.JWT_PUBLIC_KEY) out.push('JWT_PUBLIC_KEY: required with JWT_PRIVATE_KEY');
+  if (env.JWT_PUBLIC_KEY) {
+    try {
+      parseJwtKeyPair(env.JWT_PUBLIC_KEY, env.JWT_PRIVATE_KEY);
+    } catch (err) {
+      if (!(err instanceof JwtKeyError)) throw err;
+      out.push(`${err.variable}: ${err.message}`);
+    }
+  }
   const checks = [
     ['TRUST_PROXY', () => compileTrustProxy(env.TRUST_PROXY)],
     ['CORS_ORIGINS', () => parseOriginList(env.CORS_ORIGINS)],
