@@ -1,23 +1,17 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { AppConfigModule } from './config/config.module';
-import { ConfigValidationError } from './config/env.validation';
 import { createApp } from './app.factory';
+import { StartupError } from './common/errors/startup-error';
+import { listenFailure } from './common/net/listen-error';
 
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = await AppConfigModule.loadFromEnvironment();
-  } catch (err) {
-    if (err instanceof ConfigValidationError) {
-      process.stderr.write(`${err.message}\n`);
-      process.exit(1);
-    }
-    throw err;
-  }
+  const config = await AppConfigModule.loadFromEnvironment();
   const app = await createApp(config);
   const logger = new Logger('Portcullis');
-  await app.listen(config.app.port, config.app.host);
+  await app.listen(config.app.port, config.app.host).catch((err: unknown) => {
+    throw listenFailure(err, config.app.host, config.app.port) ?? err;
+  });
   const address = app.getHttpServer().address();
   logger.log({ address, env: config.app.env, db: config.database.type, redis: Boolean(config.redis.url) }, 'listening');
   // Nest's own shutdown hooks re-raise the signal after closing (exit 143); we
@@ -50,6 +44,11 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
+  // A bad setting (ConfigValidationError is one): its message names the variable, and is all the operator needs.
+  if (err instanceof StartupError) {
+    process.stderr.write(`${err.message}\n`);
+    process.exit(1);
+  }
   process.stderr.write(`Portcullis failed to start: ${err instanceof Error ? err.stack : String(err)}\n`);
   process.exit(1);
 });

@@ -1,48 +1,11 @@
-import { ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { connect, createServer, Socket } from 'node:net';
+import { connect, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ensureBuilt, freePort, Proc, ROOT, startBuilt as start } from './helpers/built-service';
 import { WsTestClient } from './helpers/ws-client';
-
-const ROOT = join(__dirname, '..');
-const MAIN = join(ROOT, 'dist', 'src', 'main.js');
-
-function newestMtime(dir: string): number {
-  return readdirSync(dir, { withFileTypes: true }).reduce((max, e) => {
-    const p = join(dir, e.name);
-    return Math.max(max, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
-  }, 0);
-}
-
-/** Builds once, and again only when a source file is newer than the build, so the test never boots stale code. */
-function ensureBuilt(): void {
-  const stale = !existsSync(MAIN) || Math.max(newestMtime(join(ROOT, 'src')), newestMtime(join(ROOT, 'migrations'))) > statSync(MAIN).mtimeMs;
-  if (stale) execFileSync('npx', ['nest', 'build'], { cwd: ROOT, timeout: 120_000, stdio: 'pipe' });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer().once('error', reject).listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-interface Proc { child: ChildProcess; stderr: () => string; stdout?: () => string; exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }> }
-
-function start(env: Record<string, string>): Proc {
-  // Only what the test sets plus PATH: a developer's own PORT or JWT_SECRET must not leak in.
-  const child = spawn(process.execPath, [MAIN], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env } });
-  let stderr = '';
-  let stdout = '';
-  child.stderr!.on('data', (d) => { stderr += d; });
-  child.stdout!.on('data', (d) => { stdout += d; });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
-  return { child, stderr: () => stderr, stdout: () => stdout, exited };
-}
 
 async function waitForHealth(base: string, proc: Proc, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

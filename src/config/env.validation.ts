@@ -2,6 +2,7 @@ import { plainToInstance, Transform } from 'class-transformer';
 import { compileTrustProxy, PROXY_HEADERS, ProxyHeader } from '../common/net/client-address';
 import { parseOriginList } from '../common/http/origin-list';
 import { JwtKeyError, parseJwtKeyPair } from './jwt-keys';
+import { StartupError } from '../common/errors/startup-error';
 import {
   getMetadataStorage, IsBoolean, IsEmail, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync,
 } from 'class-validator';
@@ -96,7 +97,8 @@ export class EnvironmentVariables {
   @Transform(toInt) @IsInt() @Min(1) @Max(10_000) RETENTION_BATCH_SIZE = 1000;
 }
 
-export class ConfigValidationError extends Error {}
+/** Every bad variable at once; main.ts prints it as a StartupError. */
+export class ConfigValidationError extends StartupError {}
 
 /** The names of every setting, read from the validation metadata so the list is never written twice. */
 export function settingNames(): string[] {
