@@ -4,9 +4,12 @@ import { AppConfigModule } from './config/config.module';
 import { createApp } from './app.factory';
 import { StartupError } from './common/errors/startup-error';
 import { listenFailure } from './common/net/listen-error';
+import { prepareSqlitePath } from './database/sqlite-path';
 
 async function main(): Promise<void> {
   const config = await AppConfigModule.loadFromEnvironment();
+  // Before Nest: a failure inside its module factory would come out as its stack trace, not our one message.
+  if (config.database.type === 'sqlite') prepareSqlitePath(config.database.sqlitePath);
   const app = await createApp(config);
   const logger = new Logger('Portcullis');
   await app.listen(config.app.port, config.app.host).catch((err: unknown) => {

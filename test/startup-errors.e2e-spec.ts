@@ -81,6 +81,20 @@ describe('start-up refuses a bad setting, naming it (e2e, built service)', () =>
     }, 30_000);
   });
 
+  describe('SQLITE_PATH, checked before connecting', () => {
+    it.each([
+      ['below /dev/null (a file, not a directory)', () => '/dev/null/x.sqlite', /SQLITE_PATH: "\/dev\/null\/x.sqlite" cannot be created: \/dev\/null is not a directory/],
+      ['a directory', () => dir, /SQLITE_PATH: ".*" is a directory/],
+    ])('refuses %s', async (_, path, expected) => {
+      expect(await refusal({ SQLITE_PATH: path() })).toMatch(expected);
+    }, 20_000);
+
+    // Node's recursive mkdir spins forever there (procfs answers ENOENT under an existing parent): the service hung with no output.
+    (existsSync('/proc/self') ? it : it.skip)('refuses a path under /proc at once', async () => {
+      expect(await refusal({ SQLITE_PATH: '/proc/nope/x.sqlite' })).toMatch(/SQLITE_PATH: "\/proc\/nope\/x.sqlite" cannot be created/);
+    }, 20_000);
+  });
+
   it('writes nothing to SQLITE_PATH when a setting is refused', async () => {
     await refusal({ WS_ALLOWED_ORIGINS: 'bad-origin', SQLITE_PATH: join(dir, 'untouched.sqlite') });
     expect(existsSync(join(dir, 'untouched.sqlite'))).toBe(false);

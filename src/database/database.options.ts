@@ -1,10 +1,10 @@
-import { mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import * as sqlite3 from 'sqlite3';
 import { DataSourceOptions } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { ENTITIES } from './entities';
 import { withPreparedStatements } from './prepared-sqlite';
+import { prepareSqlitePath } from './sqlite-path';
 
 /** Compiled: dist/migrations/*.js; under ts-node or jest: migrations/*.ts. */
 const MIGRATIONS = [join(__dirname, '..', '..', 'migrations', '*.{js,ts}')];
@@ -21,7 +21,7 @@ export function buildDataSourceOptions(db: AppConfig['database']): DataSourceOpt
   if (db.type === 'postgres') {
     return { ...common, type: 'postgres', url: db.url, extra: { max: 20 } };
   }
-  if (db.sqlitePath !== ':memory:') mkdirSync(dirname(db.sqlitePath), { recursive: true });
+  prepareSqlitePath(db.sqlitePath);
   // WAL lets readers proceed while a writer commits; busy_timeout rides out short write locks.
   // TypeORM calls sqlite3.verbose(), which wraps every call to capture a long stack trace:
   // ~8% of a chat message's CPU when profiled. Hand it the module with verbose() as a no-op.
