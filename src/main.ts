@@ -5,11 +5,15 @@ import { createApp } from './app.factory';
 import { StartupError } from './common/errors/startup-error';
 import { listenFailure } from './common/net/listen-error';
 import { prepareSqlitePath } from './database/sqlite-path';
+import { waitForPostgres } from './database/postgres-preflight';
+import { pino } from 'pino';
 
 async function main(): Promise<void> {
   const config = await AppConfigModule.loadFromEnvironment();
   // Before Nest: a failure inside its module factory would come out as its stack trace, not our one message.
   if (config.database.type === 'sqlite') prepareSqlitePath(config.database.sqlitePath);
+  // The app's logger does not exist yet, and Nest buffers its lines until it does: these go straight to stdout.
+  else await waitForPostgres(config.database.url!, config.database.connectTimeoutMs, pino({ level: config.app.logLevel }).child({ context: 'Database' }));
   const app = await createApp(config);
   const logger = new Logger('Portcullis');
   await app.listen(config.app.port, config.app.host).catch((err: unknown) => {

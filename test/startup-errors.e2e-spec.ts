@@ -95,6 +95,36 @@ describe('start-up refuses a bad setting, naming it (e2e, built service)', () =>
     }, 20_000);
   });
 
+  describe('DATABASE_URL that cannot be reached (DB_TYPE=postgres)', () => {
+    const PASSWORD = 'pw-that-must-not-leak';
+
+    /** Before: ten silent attempts over ~25 s (a refused port) or ~20 min (a host that drops packets), then a stack trace. */
+    it.each([
+      ['a port nothing listens on', async () => ({ port: await freePort(), close: () => undefined })],
+      ['a server that accepts and never answers', async () => {
+        const silent = createServer(() => undefined);
+        await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+        return { port: (silent.address() as { port: number }).port, close: () => { silent.close(); } };
+      }],
+    ])('%s: logs where it connects, then stops within DB_CONNECT_TIMEOUT_MS naming DATABASE_URL, never the password', async (_, listen) => {
+      const db = await listen();
+      try {
+        const proc = startBuilt({
+          PORT: String(await freePort()), HOST: '127.0.0.1', LOG_LEVEL: 'info', DB_TYPE: 'postgres', DB_CONNECT_TIMEOUT_MS: '2000',
+          DATABASE_URL: `postgres://portcullis:${PASSWORD}@127.0.0.1:${db.port}/portcullis`,
+        });
+        procs.push(proc);
+        expect(await proc.exited).toEqual({ code: 1, signal: null });
+        expect(proc.stderr()).toMatch(new RegExp(`^Cannot start: DATABASE_URL: PostgreSQL at 127\\.0\\.0\\.1:${db.port}/portcullis not reachable within DB_CONNECT_TIMEOUT_MS=2000`));
+        const lines = proc.stdout!().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+        expect(lines[0]).toMatchObject({ msg: 'connecting to PostgreSQL', host: '127.0.0.1', port: String(db.port), database: 'portcullis' });
+        expect(proc.stdout!() + proc.stderr()).not.toContain(PASSWORD);
+      } finally {
+        db.close();
+      }
+    }, 20_000);
+  });
+
   it('writes nothing to SQLITE_PATH when a setting is refused', async () => {
     await refusal({ WS_ALLOWED_ORIGINS: 'bad-origin', SQLITE_PATH: join(dir, 'untouched.sqlite') });
     expect(existsSync(join(dir, 'untouched.sqlite'))).toBe(false);

@@ -11,7 +11,7 @@ export class AppConfig {
   readonly app: { env: EnvironmentVariables['NODE_ENV']; port: number; host: string; logLevel: string; shutdownTimeoutMs: number; registrationOpen: boolean; adminEmail?: string; adminPassword?: string; metricsToken?: string; loginPerIpPerMinute: number; loginAccountFailuresPerMinute: number };
   readonly auth: { secret: string; publicKey?: string; privateKey?: string; issuer: string; audience: string; leewayS: number; accessTtlS: number; refreshTtlS: number; ticketTtlS: number; refreshReuseGraceS: number };
   readonly ws: { tokenHeader: string; authTimeoutMs: number; authMethods: ReadonlySet<AuthMethod>; allowQueryToken: boolean; allowedOrigins: string[]; requireOrigin: boolean; reauthLeadMs: number; heartbeatMs: number; maxProtocolErrors: number; maxPayloadBytes: number; maxBufferedBytes: number; maxConnections: number; maxConnectionsPerUser: number; maxUnauthenticated: number; authFailuresPerMinute: number; serviceToken?: string; reflectionChunkDelayMs: number };
-  readonly database: { type: 'sqlite' | 'postgres'; sqlitePath: string; sqliteSynchronous: 'full' | 'normal'; url?: string };
+  readonly database: { type: 'sqlite' | 'postgres'; sqlitePath: string; sqliteSynchronous: 'full' | 'normal'; url?: string; connectTimeoutMs: number };
   readonly redis: { url?: string; keyPrefix: string };
   /** The /demo page (src/demo): on unless production, or as DEMO_ENABLED says. */
   readonly demo: { enabled: boolean };
@@ -45,7 +45,7 @@ export class AppConfig {
       authFailuresPerMinute: env.WS_AUTH_FAILURES_PER_MINUTE, serviceToken: env.WS_SERVICE_TOKEN,
       reflectionChunkDelayMs: env.REFLECTION_CHUNK_DELAY_MS,
     };
-    this.database = { type: env.DB_TYPE, sqlitePath: env.SQLITE_PATH, sqliteSynchronous: env.SQLITE_SYNCHRONOUS, url: env.DATABASE_URL };
+    this.database = { type: env.DB_TYPE, sqlitePath: env.SQLITE_PATH, sqliteSynchronous: env.SQLITE_SYNCHRONOUS, url: env.DATABASE_URL, connectTimeoutMs: env.DB_CONNECT_TIMEOUT_MS };
     this.redis = { url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX };
     this.demo = { enabled: env.DEMO_ENABLED ?? env.NODE_ENV !== 'production' };
     this.http = {

@@ -38,6 +38,7 @@ export class EnvironmentVariables {
   @IsString() @MinLength(1) SQLITE_PATH = 'data/portcullis.sqlite';
   @IsIn(['full', 'normal']) SQLITE_SYNCHRONOUS: 'full' | 'normal' = 'full';
   @IsOptional() @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// URL' }) DATABASE_URL?: string;
+  @Transform(toInt) @IsInt() @Min(1000) DB_CONNECT_TIMEOUT_MS = 30000;
   @IsOptional() @Matches(/^rediss?:\/\//, { message: 'REDIS_URL must be a redis:// URL' }) REDIS_URL?: string;
   @Matches(/^[\w.:-]{1,64}$/, { message: 'REDIS_KEY_PREFIX must be 1-64 letters, digits, ".", ":", "_" or "-"' }) REDIS_KEY_PREFIX = 'portcullis:';
   @Transform(toInt) @IsInt() @Min(100) @Max(4000) REVOCATION_POLL_MS = 2000;

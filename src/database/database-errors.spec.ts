@@ -10,6 +10,7 @@ describe('isDatabaseUnavailable', () => {
     ['PostgreSQL not accepting connections yet (57P03)', failed({ code: '57P03' })],
     ['a PostgreSQL connection exception (08006)', failed({ code: '08006' })],
     ['a pool that cannot connect in time', new Error('timeout exceeded when trying to connect')],
+    ['a client whose connectionTimeoutMillis fired', new Error('timeout expired')],
     ['pg losing the connection', new Error('Connection terminated unexpectedly')],
     ['SQLite locked past its busy timeout', failed({ code: 'SQLITE_BUSY' })],
     ['TypeORM without a connection', new CannotExecuteNotConnectedError('default')],

@@ -8,7 +8,8 @@ const UNAVAILABLE = new Set([
   // SQLite: locked past the busy timeout, cannot open, I/O error, disk full
   'SQLITE_BUSY', 'SQLITE_CANTOPEN', 'SQLITE_IOERR', 'SQLITE_FULL',
 ]);
-const UNAVAILABLE_TEXT = /Connection terminated|timeout exceeded when trying to connect|Database is closed|not established|Driver not Connected/i;
+// `timeout expired`: pg's own connectionTimeoutMillis firing (a host that drops packets).
+const UNAVAILABLE_TEXT = /Connection terminated|timeout exceeded when trying to connect|^timeout expired$|Database is closed|not established|Driver not Connected/i;
 
 /** True when `err` says the database is down or unreachable (REST answers 503, not 500). */
 export function isDatabaseUnavailable(err: unknown): boolean {
