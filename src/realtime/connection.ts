@@ -6,6 +6,7 @@ import type { GatewayHandler } from './nest/gateway-handlers';
 import { ServerFrames, ServerFrameType } from './frame-types';
 import type { WsTraffic } from './realtime.metrics';
 import type { SharedFrame } from './shared-frame';
+import { flushAfterThisTurn } from './turn-flush';
 
 /**
  * How long a closed socket may take to finish the close handshake before it is cut. What it
@@ -284,24 +285,3 @@ export class Connection {
   }
 }
 
-const toFlush: Connection[] = [];
-let flushScheduled = false;
-
-function flushAfterThisTurn(conn: Connection): void {
-  toFlush.push(conn);
-  if (flushScheduled) return;
-  flushScheduled = true;
-  process.nextTick(flushAll);
-}
-
-function flushAll(): void {
-  flushScheduled = false;
-  const conns = toFlush.splice(0);
-  for (const conn of conns) {
-    try {
-      conn.flush();
-    } catch {
-      // a socket destroyed meanwhile: nothing left to send
-    }
-  }
-}

@@ -111,3 +111,11 @@ function normalize(raw: string): string | undefined {
   if (mapped) s = mapped[1];
   return isIP(s) ? s.toLowerCase() : undefined;
 }
+
+/** The scheme the client used: https on a TLS socket; behind a trusted proxy (TRUST_PROXY), what its X-Forwarded-Proto says; else http. */
+export function requestScheme(req: Pick<IncomingMessage, 'socket' | 'headers'>, policy: ClientAddressPolicy): 'http' | 'https' {
+  if ((req.socket as { encrypted?: boolean }).encrypted) return 'https';
+  const forwarded = policy.trust ? req.headers['x-forwarded-proto'] : undefined;
+  const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0].trim().toLowerCase();
+  return first === 'https' ? 'https' : 'http';
+}

@@ -9,7 +9,7 @@ import { WebSocket, WebSocketServer } from 'ws';
 import { AuditService } from '../../audit/audit.service';
 import { InvalidInputError } from '../../common/errors/domain-errors';
 import { logEnabled } from '../../common/logging/log-level';
-import { clientAddress } from '../../common/net/client-address';
+import { clientAddress, requestScheme } from '../../common/net/client-address';
 import { AppConfig } from '../../config/app-config';
 import { CLOSE } from '../close-codes';
 import { Connection } from '../connection';
@@ -167,20 +167,12 @@ export class PortcullisWsAdapter extends WsAdapter {
     let endpoint: WsEndpoint | undefined;
     for (const e of this.endpoints.values()) if ((params = e.match(pathname)) !== undefined) { endpoint = e; break; }
     if (!endpoint?.gateway || !params) return rejectUpgrade(socket, 404, 'Not Found');
-    if (!isOriginAllowed(req.headers.origin, req.headers.host, this.d.config.ws, this.schemeOf(req))) {
+    if (!isOriginAllowed(req.headers.origin, req.headers.host, this.d.config.ws, requestScheme(req, this.d.config.http.clientAddress))) {
       this.d.metrics.authAttempt('origin', 'refused');
       this.log.log({ origin: req.headers.origin, ip: clientAddress(req, this.d.config.http.clientAddress), path: pathname }, 'ws upgrade refused: origin not allowed');
       return rejectUpgrade(socket, 403, 'Forbidden');
     }
     this.wss!.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, req, endpoint, params!));
-  }
-
-  /** https on a TLS socket; behind a trusted proxy (TRUST_PROXY), what its X-Forwarded-Proto says; else http. */
-  private schemeOf(req: IncomingMessage): 'http' | 'https' {
-    if ((req.socket as { encrypted?: boolean }).encrypted) return 'https';
-    const forwarded = this.d.config.http.clientAddress.trust ? req.headers['x-forwarded-proto'] : undefined;
-    const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0].trim().toLowerCase();
-    return first === 'https' ? 'https' : 'http';
   }
 
   private onConnection(ws: WebSocket, req: IncomingMessage, endpoint: WsEndpoint, params: Record<string, string>): void {
