@@ -1,5 +1,6 @@
 import { PortcullisClient } from './client';
 import type { ClientOptions, StateChange, WebSocketConstructor } from './types';
+import { CountingTarget } from './page-target.spec-helper';
 
 /** A socket the test plays the server for. */
 class FakeSocket {
@@ -34,35 +35,21 @@ class FakeSocket {
   }
 }
 
-/** A page's global scope and document: real EventTargets that count the listeners they hold. */
-class PageTarget extends EventTarget {
-  listeners = 0;
-  visibilityState = 'visible';
-  addEventListener(type: string, listener: EventListenerOrEventListenerObject | null): void {
-    this.listeners++;
-    super.addEventListener(type, listener);
-  }
-  removeEventListener(type: string, listener: EventListenerOrEventListenerObject | null): void {
-    this.listeners--;
-    super.removeEventListener(type, listener);
-  }
-}
-
 const flush = async () => {
   for (let i = 0; i < 10; i++) await Promise.resolve();
 };
 
 describe('PortcullisClient and the page\'s signals', () => {
   const g = globalThis as Record<string, unknown>;
-  let page: PageTarget;
-  let doc: PageTarget;
+  let page: CountingTarget;
+  let doc: CountingTarget;
   let states: string[];
 
   beforeEach(() => {
     jest.useFakeTimers();
     FakeSocket.opened = [];
-    page = new PageTarget();
-    doc = new PageTarget();
+    page = new CountingTarget();
+    doc = new CountingTarget();
     g.addEventListener = page.addEventListener.bind(page);
     g.removeEventListener = page.removeEventListener.bind(page);
     g.document = doc;

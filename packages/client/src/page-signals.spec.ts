@@ -1,18 +1,5 @@
 import { browserPageTargets, PageSignal, PageSignals } from './page-signals';
-
-/** A real EventTarget that also counts the listeners it holds. */
-class CountingTarget extends EventTarget {
-  listeners = 0;
-  visibilityState = 'visible';
-  addEventListener(type: string, listener: EventListenerOrEventListenerObject | null): void {
-    this.listeners++;
-    super.addEventListener(type, listener);
-  }
-  removeEventListener(type: string, listener: EventListenerOrEventListenerObject | null): void {
-    this.listeners--;
-    super.removeEventListener(type, listener);
-  }
-}
+import { CountingTarget } from './page-target.spec-helper';
 
 describe('PageSignals', () => {
   let global: CountingTarget;
