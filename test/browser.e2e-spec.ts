@@ -265,6 +265,14 @@ describe('@portcullis/client in Chromium, on a socket that goes dark', () => {
     'closed client closed',
   ];
 
+  /** The chat sent into the dark was acked on the new socket (seq 2) and stored once, through exactly DROPPED_AND_BACK. */
+  async function expectDroppedAndBack(after: { seq: number; states: string[] }, errors: string[], stored: () => Promise<string[]>): Promise<void> {
+    expect(after.seq).toBe(2);
+    expect(after.states).toEqual(DROPPED_AND_BACK);
+    expect(await stored()).toEqual(['before', 'into the dark']);
+    expect(errors).toEqual([]);
+  }
+
   it('pings, gives up when nothing answers, reconnects and resends the chat the dark socket lost', async () => {
     const { page, errors, stored } = await sdkPage('dark in Chromium', { liveness: { idleMs: 200, pongTimeoutMs: 300 }, backoff: { initialMs: 50, maxMs: 100 } });
     expect(proxy.darkenOpen()).toBeGreaterThanOrEqual(1); // the socket, and any keep-alive connection the page holds
@@ -274,10 +282,7 @@ describe('@portcullis/client in Chromium, on a socket that goes dark', () => {
       client.close();
       return { seq, states: states as string[] };
     });
-    expect(after.seq).toBe(2);
-    expect(after.states).toEqual(DROPPED_AND_BACK);
-    expect(await stored()).toEqual(['before', 'into the dark']);
-    expect(errors).toEqual([]);
+    await expectDroppedAndBack(after, errors, stored);
   });
 
   it('on `online`, checks at once: a dark socket is dropped within pongTimeoutMs (idleMs is a minute), replaced, and its chat stored once', async () => {
@@ -293,10 +298,7 @@ describe('@portcullis/client in Chromium, on a socket that goes dark', () => {
       client.close();
       return { seq, states: states as string[] };
     });
-    expect(after.seq).toBe(2);
-    expect(after.states).toEqual(DROPPED_AND_BACK);
-    expect(await stored()).toEqual(['before', 'into the dark']);
-    expect(errors).toEqual([]);
+    await expectDroppedAndBack(after, errors, stored);
   });
 
   it('with Chromium\'s own offline/online events (context.setOffline): checks when the network is back, and cuts a long backoff short when it is back again', async () => {
