@@ -5,6 +5,7 @@
 // Needs --expose-gc for /mem. Adds no work to the server's request path.
 const http = require('node:http');
 const { monitorEventLoopDelay, PerformanceObserver, performance } = require('node:perf_hooks');
+const v8 = require('node:v8');
 const { startTrace } = require('../lib/trace');
 const port = Number(process.env.BENCH_PROBE_PORT || 0);
 
@@ -39,7 +40,10 @@ if (port) {
   const sample = () => {
     const m = process.memoryUsage(); const c = process.cpuUsage();
     // No gc() here: a forced full GC at 19,000 sockets would itself stall the loop being measured.
-    return { at: Date.now(), rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, cpuUserUs: c.user, cpuSystemUs: c.system, gc };
+    // What V8 holds, by space ([committed, used] bytes): which space a rise in heapTotal is in.
+    const spaces = {};
+    for (const s of v8.getHeapSpaceStatistics()) spaces[s.space_name.replace(/_space$/, '')] = [s.space_size, s.space_used_size];
+    return { at: Date.now(), rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, spaces, cpuUserUs: c.user, cpuSystemUs: c.system, gc };
   };
   const json = (res, body) => { res.setHeader('content-type', 'application/json'); res.end(JSON.stringify(body)); };
   // BENCH_TAIL=1 (bench/run.js): /trace/start records, until /trace/stop returns them, the server's GC

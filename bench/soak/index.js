@@ -23,7 +23,7 @@ const ROOT = path.resolve(__dirname, '..', '..');
 const env = (k, d) => (process.env[k] === undefined || process.env[k] === '' ? d : Number(process.env[k]));
 const FD_HARD = Number(execFileSync('bash', ['-c', 'ulimit -Hn']).toString().trim()) || 1024;
 const S = {
-  sockets: env('SOAK_SOCKETS', 19000), clients: env('SOAK_CLIENTS', 4), durationS: env('SOAK_DURATION_S', 600), warmupS: env('SOAK_WARMUP_S', 60),
+  sockets: env('SOAK_SOCKETS', 19000), clients: env('SOAK_CLIENTS', 4), durationS: env('SOAK_DURATION_S', 720), warmupS: env('SOAK_WARMUP_S', 180),
   windowS: env('SOAK_WINDOW_S', 10), reauthPerS: env('SOAK_REAUTH_PER_S', 30), churnPerS: env('SOAK_CHURN_PER_S', 0.01), room: env('SOAK_ROOM', 1000),
   chatPerS: env('SOAK_CHAT_PER_S', 5), leadMs: env('SOAK_REAUTH_LEAD_MS', 60000), heartbeatMs: env('SOAK_HEARTBEAT_MS', undefined),
 };
@@ -31,6 +31,8 @@ S.users = env('SOAK_USERS', Math.min(S.room, S.sockets));
 // Every socket re-auths once per (TTL − lead): this TTL gives SOAK_REAUTH_PER_S across the population.
 S.ttlS = Math.round(S.sockets / S.reauthPerS + S.leadMs / 1000);
 const log = (...a) => console.log(...a);
+// "old 120.3/98.1 ..." : MiB V8 has committed / uses in each space that holds more than 1 MiB.
+const spacesText = (sp) => (sp ? `; by space ${Object.entries(sp).filter(([, [c]]) => c > 1048576).map(([n, [c, u]]) => `${n} ${(c / 1048576).toFixed(1)}/${(u / 1048576).toFixed(1)}`).join(', ')}` : '');
 
 const children = []; let server = null; let control = null; let cleaning = null;
 async function cleanup() {
@@ -149,11 +151,11 @@ async function main() {
     for (const e of cs.hists) for (const k of Object.keys(h)) addEncoded(h[k], e[k]);
     const d = {}; for (const k of Object.keys(cs)) if (typeof cs[k] === 'number') d[k] = cs[k] - (prevC[k] || 0);
     const dt = (sv.at - prevS.at) / 1000;
-    const row = { t: (sv.at - startAt) / 1000, dt, warm: !!marked, sockets: cs.open, eld: sv.eld, ctl, gc: sv.gc, rss: sv.rss, heapUsed: sv.heapUsed, heapTotal: sv.heapTotal, external: sv.external,
+    const row = { t: (sv.at - startAt) / 1000, dt, warm: !!marked, sockets: cs.open, eld: sv.eld, ctl, gc: sv.gc, rss: sv.rss, heapUsed: sv.heapUsed, heapTotal: sv.heapTotal, external: sv.external, spaces: sv.spaces,
       cpu: ((sv.cpuUserUs + sv.cpuSystemUs) - (prevS.cpuUserUs + prevS.cpuSystemUs)) / 1e6 / dt, loaderCpu: d.cpuUs / 1e6 / dt, d, h };
     windows.push(row);
     const f = (x, n = 1) => (Number.isFinite(x) ? x.toFixed(n) : '—');
-    log(`  t=${f(row.t, 0)}s${row.warm ? '' : ' (warm-up)'} sockets ${row.sockets} | loop p50 ${f(sv.eld.p50)} p99 ${f(sv.eld.p99)} max ${f(sv.eld.max)} ms (control p99 ${f(ctl.p99)} max ${f(ctl.max)}; GC pause max ${f(sv.gc && sv.gc.maxMs)}, ${sv.gc ? sv.gc.majors : 0} mark-compacts) | RSS ${f(sv.rss / 1048576)} MiB, heap ${f(sv.heapUsed / 1048576)} MiB (V8 holds ${f(sv.heapTotal / 1048576)}, external ${f(sv.external / 1048576)}) | CPU ${f(row.cpu * 100, 0)}% ` +
+    log(`  t=${f(row.t, 0)}s${row.warm ? '' : ' (warm-up)'} sockets ${row.sockets} | loop p50 ${f(sv.eld.p50)} p99 ${f(sv.eld.p99)} max ${f(sv.eld.max)} ms (control p99 ${f(ctl.p99)} max ${f(ctl.max)}; GC pause max ${f(sv.gc && sv.gc.maxMs)}, ${sv.gc ? sv.gc.majors : 0} mark-compacts) | RSS ${f(sv.rss / 1048576)} MiB, heap ${f(sv.heapUsed / 1048576)} MiB (V8 holds ${f(sv.heapTotal / 1048576)}, external ${f(sv.external / 1048576)}${spacesText(sv.spaces)}) | CPU ${f(row.cpu * 100, 0)}% ` +
       `| connects ${d.connects} unexpected ${d.unexpected} | auth_required ${d.reauthRequired} auth_ok ${d.reauthOk} failed ${d.reauthFailed} | chat ${d.chatSent} → ${d.deliveries} deliveries, p99 ${f(h.delivery.totalCount ? h.delivery.getValueAtPercentile(99) / 1000 : NaN)} ms`);
     prevS = sv; prevC = cs;
     if (!marked && row.t >= S.warmupS - 1e-3) { marked = await probe('/soak/mark'); await control.get('/soak/mark'); }

@@ -7,6 +7,7 @@ const { md, plain } = require('../lib/report');
 
 const mean = (xs) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
 const KiB = 1024; const MiB = 1048576;
+const EARLY_WARMUP_S = 60;
 const f = (x, d = 1) => (Number.isFinite(x) ? x.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d }) : '—');
 
 /** Least-squares slope of y over x. */
@@ -17,10 +18,10 @@ function slope(xs, ys) {
   return den ? num / den : NaN;
 }
 
-/** Least-squares fit of RSS over the windows' times: its slope (bytes/s) and the rise it gives over their span. */
-function rssFit(ws) {
+/** Least-squares fit of RSS (or another of the windows' byte counts) over their times: its slope (bytes/s) and the rise it gives over their span. */
+function rssFit(ws, key = 'rss') {
   if (ws.length < 2) return { slope: NaN, rise: NaN };
-  const s = slope(ws.map((w) => w.t), ws.map((w) => w.rss));
+  const s = slope(ws.map((w) => w.t), ws.map((w) => w[key]));
   return { slope: s, rise: s * (ws[ws.length - 1].t - ws[0].t) };
 }
 
@@ -33,6 +34,11 @@ function summarize(r) {
   // The same fit over each half after warm-up: RSS that settles early (V8's old space growing to a steady size)
   // rises in the first half only; a leak rises in both.
   const halves = [post.slice(0, Math.floor(post.length / 2)), post.slice(Math.floor(post.length / 2))].map((ws) => rssFit(ws).rise);
+  // What V8 holds (heapTotal) over the same span: the part of the RSS trend that is the JavaScript heap's.
+  const heldRise = rssFit(post, 'heapTotal').rise;
+  // The trend as runs before 2026-12-05 read it, with a 60 s warm-up (V8's old space still settling then: bench/soak/README.md).
+  const early = windows.filter((w) => w.t > EARLY_WARMUP_S);
+  const earlyRise = S.warmupS > EARLY_WARMUP_S ? rssFit(early).rise : NaN;
   const lat = { delivery: hist(), ack: hist(), reauth: hist() };
   for (const w of post) for (const k of Object.keys(lat)) lat[k].add(w.h[k]);
   const sum = (k) => post.reduce((a, w) => a + (w.d[k] || 0), 0);
@@ -44,6 +50,7 @@ function summarize(r) {
   const fig = {
     socketsMean, rssMean, socketRss, perSocket: socketRss / socketsMean, heldPerSocket: (held.rss - empty.rss) / finals.open, heldOpen: finals.open,
     rssSlopeKiBPerMin: (rssSlope * 60) / KiB, riseMiB: rise / MiB, riseShare: rise / socketRss, halvesMiB: halves.map((h) => h / MiB),
+    heldRiseMiB: heldRise / MiB, earlyRiseMiB: earlyRise / MiB, earlyRiseShare: earlyRise / socketRss,
     cpu: mean(post.map((w) => w.cpu)), loaderCpu: mean(post.map((w) => w.loaderCpu)), eld, worst,
     windowsOver: post.filter((w) => w.eld.p99 >= 50 || w.eld.max >= 100).length, postWindows: post.length,
     // A stall of the server's own: the server's loop stopped ≥ 100 ms in a window where the idle control on the same CPU did not pass 50 ms.
@@ -79,6 +86,8 @@ function render(R) {
     ['client processes\' CPU (all on CPU 0)', `${f(fig.loaderCpu * 100, 1)}%`],
     ['RSS: empty server (after GC) / mean after warm-up', `${f(empty.rss / MiB)} / ${f(fig.rssMean / MiB)} MiB`],
     ['RSS trend after warm-up, fitted rise in its first half / second half', `${f(fig.halvesMiB[0], 1)} / ${f(fig.halvesMiB[1], 1)} MiB (settling rises in the first half only; a leak in both)`],
+    ['V8 heap held (heapTotal) after warm-up, fitted rise over the same span', `${f(fig.heldRiseMiB, 1)} MiB`],
+    ...(Number.isFinite(fig.earlyRiseMiB) ? [[`RSS trend counted from t=${EARLY_WARMUP_S} s (the warm-up of runs before 2026-12-05), fitted rise`, `${f(fig.earlyRiseMiB, 1)} MiB = ${f(fig.earlyRiseShare * 100, 1)}% of the sockets' RSS`]] : []),
     ['RSS per socket after a full GC, sockets still open', `${f(fig.heldPerSocket / KiB, 2)} KiB (${fig.heldOpen} sockets; heap ${f((held.heapUsed - empty.heapUsed) / fig.heldOpen / KiB, 2)} KiB)`],
     ['connects/s (churn reopens) after warm-up', f(fig.perSec.connects, 1)],
     ['re-auths (auth_ok)/s; token refreshes/s', `${f(fig.perSec.reauthOk, 1)}; ${f(fig.perSec.refresh, 1)}`],
@@ -91,8 +100,8 @@ function render(R) {
     ['closes asked for by the clients / error frames', `${finals.closesRequested} / ${finals.errorFrames}${finals.errorFrames ? ` ${JSON.stringify(finals.errorCodes)}` : ''}`],
     ['token refreshes ok / failed', `${finals.refreshOk} / ${finals.refreshFailed}${finals.firstError ? ` (first client error: ${finals.firstError})` : ''}`],
   ];
-  const wHead = ['t (s)', 'sockets', 'loop p50', 'p99', 'max (ms)', 'control p99 / max', 'GC pause max ms, scavenge / mark-compact (mark-compacts)', 'RSS MiB', 'heap MiB', 'CPU %', 'connects', 'unexpected', 'auth_required', 'auth_ok', 'deliveries', 'delivery p99 ms'];
-  const wRows = windows.map((w) => [`${f(w.t, 0)}${w.warm ? '' : ' (warm-up)'}`, w.sockets, f(w.eld.p50, 2), f(w.eld.p99, 2), f(w.eld.max, 2), `${f(w.ctl.p99, 1)} / ${f(w.ctl.max, 1)}`, w.gc ? `${f(w.gc.minorMaxMs, 1)} / ${w.gc.majors ? f(w.gc.majorMaxMs, 1) : '—'} (${w.gc.majors})` : '—', f(w.rss / MiB), f(w.heapUsed / MiB), f(w.cpu * 100, 0),
+  const wHead = ['t (s)', 'sockets', 'loop p50', 'p99', 'max (ms)', 'control p99 / max', 'GC pause max ms, scavenge / mark-compact (mark-compacts)', 'RSS MiB', 'heap MiB (V8 holds)', 'CPU %', 'connects', 'unexpected', 'auth_required', 'auth_ok', 'deliveries', 'delivery p99 ms'];
+  const wRows = windows.map((w) => [`${f(w.t, 0)}${w.warm ? '' : ' (warm-up)'}`, w.sockets, f(w.eld.p50, 2), f(w.eld.p99, 2), f(w.eld.max, 2), `${f(w.ctl.p99, 1)} / ${f(w.ctl.max, 1)}`, w.gc ? `${f(w.gc.minorMaxMs, 1)} / ${w.gc.majors ? f(w.gc.majorMaxMs, 1) : '—'} (${w.gc.majors})` : '—', f(w.rss / MiB), `${f(w.heapUsed / MiB)} (${f(w.heapTotal / MiB)})`, f(w.cpu * 100, 0),
     w.d.connects, w.d.unexpected, w.d.reauthRequired, w.d.reauthOk, w.d.deliveries, f(w.h.delivery.totalCount ? w.h.delivery.getValueAtPercentile(99) / 1000 : NaN, 1)]);
   const tHead = ['target', 'measured', 'target', 'status'];
   const setEnv = Object.keys(process.env).filter((k) => k.startsWith('SOAK_')).sort().map((k) => `${k}=${process.env[k]}`).join(' ');
