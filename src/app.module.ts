@@ -10,6 +10,7 @@ import { createLogging, HTTP_LOGGER } from './common/logging/logger.options';
 import { EventsModule } from './events/events.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { AuditModule } from './audit/audit.module';
+import { AuditFinalFlush } from './audit/audit-final-flush';
 import { AuthModule } from './auth/auth.module';
 import { HealthModule } from './health/health.module';
 import { AdminModule } from './admin/admin.module';
@@ -46,7 +47,8 @@ export class AppModule {
         DemoModule.forRoot(config),
         RetentionModule,
       ],
-      providers: [SqlitePragmas, { provide: HTTP_LOGGER, useValue: logging.http }],
+      // AuditFinalFlush here, not in AuditModule: its shutdown hook must run before TypeORM's (see the class).
+      providers: [SqlitePragmas, AuditFinalFlush, { provide: HTTP_LOGGER, useValue: logging.http }],
     };
   }
 }

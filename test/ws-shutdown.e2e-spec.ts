@@ -93,3 +93,29 @@ describe('shutdown: app.close(), as SIGTERM runs it (e2e)', () => {
     expect(items.map((r) => (r.detail as { method?: string } | null)?.method)).toContain('message');
   });
 });
+
+describe('shutdown: audit rows queued while the HTTP server closes (e2e)', () => {
+  it('are written before the database closes', async () => {
+    // Nest runs every module's onApplicationShutdown after the HTTP server has closed, TypeORM's (which closes the
+    // database) among them; a row queued meanwhile is only kept if AuditService's hook runs first.
+    const t = await startTestApp();
+    const marker = `queued-during-close-${process.pid}-${Date.now()}`;
+    const audit = t.app.get(AuditService);
+    const http = t.app.getHttpAdapter();
+    const close = http.close.bind(http);
+    jest.spyOn(http, 'close').mockImplementationOnce(async () => {
+      audit.recordLater('ws_close', { reason: marker });
+      return close();
+    });
+    await t.app.close();
+
+    const again = await startTestApp({ SQLITE_PATH: t.config.database.sqlitePath });
+    try {
+      const { items } = await again.app.get(AuditService).query({ type: 'ws_close', limit: 1000 });
+      expect(items.filter((r) => r.reason === marker)).toHaveLength(1);
+    } finally {
+      await again.close();
+      rmSync(dirname(t.config.database.sqlitePath), { recursive: true, force: true });
+    }
+  });
+});

@@ -1,4 +1,4 @@
-import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { newTimeOrderedId } from '../common/util/ids';
 import { InvalidInputError } from '../common/errors/domain-errors';
 import { AuditRepository, AuditRow } from './audit.repository';
@@ -34,7 +34,7 @@ const FLUSH_MS = 200;
 const MAX_BATCH = 500;
 
 @Injectable()
-export class AuditService implements BeforeApplicationShutdown, OnApplicationShutdown {
+export class AuditService implements BeforeApplicationShutdown {
   private readonly logger = new Logger('Audit');
   private pending: AuditRow[] = [];
   private timer: NodeJS.Timeout | undefined;
@@ -70,12 +70,8 @@ export class AuditService implements BeforeApplicationShutdown, OnApplicationShu
     return this.flushing;
   }
 
-  /** Flushed before the database closes; again at shutdown for anything recorded while sockets were closing. */
+  /** Flushed as shutdown begins; AuditFinalFlush writes what is recorded after, while the servers close. */
   async beforeApplicationShutdown(): Promise<void> {
-    await this.flush();
-  }
-
-  async onApplicationShutdown(): Promise<void> {
     await this.flush();
   }
 
