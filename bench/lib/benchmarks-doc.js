@@ -72,7 +72,7 @@ ${notes.length ? `\nNotes from the run:\n\n${notes.join('\n')}\n` : ''}
 \`\`\`
 npm run build        # Portcullis is measured from dist/
 npm run bench        # ~10 min; BENCH_QUICK=1 for a ~2 min smoke run
-npm run bench:soak   # ~13 min, both cores: the soak section below (bench/soak/README.md)
+npm run bench:soak   # ~15 min, both cores: the soak section below (bench/soak/README.md)
 \`\`\`
 
 Options: \`BENCH_ONLY\` (e.g. \`room\` or \`fan,room\`: only those scenarios — connect, rate, mem, fan, room, verify, reauth, paired — printed, this file left as it is), \`BENCH_PAIRED_ROUNDS\` (default 10), \`BENCH_BEFORE_ROOT\` (another checkout, built: adds it to every scenario and to the paired rounds, for an A/B of two builds), \`BENCH_ROOM_RATE\` (messages a second per room sender, default 5), \`BENCH_RUNS\` (default 3), \`BENCH_SERVERS\` (default \`baseline,socketio,portcullis\`; baseline must come first for the fixed-rate figure). \`BENCH_SERVER_NODE_ARGS\` adds node flags to the Portcullis server, e.g. \`--cpu-prof --cpu-prof-dir=/tmp/prof\` to profile a run.
