@@ -19,8 +19,8 @@ async function waitForHealth(base: string, proc: Proc, timeoutMs = 20_000): Prom
   throw new Error(`no 200 from /health within ${timeoutMs} ms: ${proc.stderr()}`);
 }
 
-/** Logs in as an already registered user, opens a conversation and a socket on it, and waits for `ready`. */
-async function openLiveSocket(port: number, email: string): Promise<WsTestClient> {
+/** Logs in as an already registered user and opens a conversation: where its sockets go, and the header they carry. */
+async function conversationFor(port: number, email: string): Promise<{ url: string; headers: Record<string, string> }> {
   const base = `http://127.0.0.1:${port}`;
   const login = await fetch(`${base}/v1/auth/login`, {
     method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password: 'long enough pw' }),
@@ -30,7 +30,13 @@ async function openLiveSocket(port: number, email: string): Promise<WsTestClient
     method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${accessToken}` }, body: JSON.stringify({ title: 'boot' }),
   });
   const { id } = (await conv.json()) as { id: string };
-  const socket = WsTestClient.connect(`ws://127.0.0.1:${port}/ws/conversations/${id}`, { headers: { Authorization: `Bearer ${accessToken}` } });
+  return { url: `ws://127.0.0.1:${port}/ws/conversations/${id}`, headers: { Authorization: `Bearer ${accessToken}` } };
+}
+
+/** Logs in as an already registered user, opens a conversation and a socket on it, and waits for `ready`. */
+async function openLiveSocket(port: number, email: string): Promise<WsTestClient> {
+  const { url, headers } = await conversationFor(port, email);
+  const socket = WsTestClient.connect(url, { headers });
   await socket.next('ready');
   return socket;
 }
@@ -151,6 +157,41 @@ describe('boot as `npm start` runs it (e2e)', () => {
     expect({ code: closed.code, error: closed.error?.payload.code }).toEqual({ code: 1001, error: 'SHUTTING_DOWN' });
     expect((await exited).code).toBe(0);
     silent.destroy();
+  }, 40_000);
+
+  it('under a low open-files limit, says so at start and turns sockets past it away with 1013 instead of leaving them unanswered', async () => {
+    const port = await freePort();
+    // 128 files: a quarter (32) is kept for the database, REST connections and Node's own, so 96 sockets.
+    const proc = start({ PORT: String(port), HOST: '127.0.0.1', SQLITE_PATH: join(dir, 'fds.sqlite'), WS_MAX_CONNECTIONS_PER_USER: '1000' }, { openFiles: 128 });
+    procs.push(proc);
+    const base = `http://127.0.0.1:${port}`;
+    await waitForHealth(base, proc);
+    const lines = proc.stdout!().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.find((l) => String(l.msg).startsWith('WS_MAX_CONNECTIONS is more sockets than this process may open')))
+      .toMatchObject({ WS_MAX_CONNECTIONS: 20000, openFilesLimit: 128, maxSockets: 96 });
+    await fetch(`${base}/v1/auth/register`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'fds@example.test', password: 'long enough pw' }),
+    });
+    const { url, headers } = await conversationFor(port, 'fds@example.test');
+    const held: WsTestClient[] = [];
+    for (let i = 0; i < 96; i++) {
+      held.push(WsTestClient.connect(url, { headers }));
+      await held[i].next('ready');
+    }
+    // One at a time: each turned-away socket holds a descriptor until its close completes.
+    for (let i = 0; i < 10; i++) {
+      const closed = await WsTestClient.connect(url, { headers }).closedWithin();
+      expect({ code: closed.code, error: closed.error?.payload.code }).toEqual({ code: 1013, error: 'SERVER_BUSY' });
+    }
+    // A socket that leaves makes room for one more (once the server has seen it go).
+    held.pop()!.close();
+    let next = WsTestClient.connect(url, { headers });
+    for (let tries = 0; (await next.next('ready').then(() => 'ready', () => 'closed')) !== 'ready'; tries++) {
+      expect(tries).toBeLessThan(20);
+      next = WsTestClient.connect(url, { headers });
+    }
+    for (const s of [...held, next]) s.close();
+    expect((await fetch(`${base}/health`)).status).toBe(200);
   }, 40_000);
 
   it('refuses to start with a short JWT_SECRET, naming it', async () => {

@@ -31,9 +31,11 @@ export function freePort(): Promise<number> {
 
 export interface Proc { child: ChildProcess; stderr: () => string; stdout?: () => string; exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }> }
 
-export function startBuilt(env: Record<string, string>): Proc {
+/** `openFiles`: the service runs under `ulimit -n` of that many (through util-linux's prlimit). */
+export function startBuilt(env: Record<string, string>, opts: { openFiles?: number } = {}): Proc {
+  const [cmd, args]: [string, string[]] = opts.openFiles ? ['prlimit', [`--nofile=${opts.openFiles}`, process.execPath, MAIN]] : [process.execPath, [MAIN]];
   // Only what the test sets plus PATH: a developer's own PORT or JWT_SECRET must not leak in.
-  const child = spawn(process.execPath, [MAIN], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env } });
+  const child = spawn(cmd, args, { cwd: ROOT, env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env } });
   let stderr = '';
   let stdout = '';
   child.stderr!.on('data', (d) => { stderr += d; });

@@ -10,6 +10,7 @@ import { AuditService } from '../../audit/audit.service';
 import { InvalidInputError } from '../../common/errors/domain-errors';
 import { logEnabled } from '../../common/logging/log-level';
 import { clientAddress, requestScheme } from '../../common/net/client-address';
+import { socketLimit } from '../../common/net/open-files';
 import { AppConfig } from '../../config/app-config';
 import { CLOSE } from '../close-codes';
 import { Connection } from '../connection';
@@ -38,7 +39,7 @@ const connOf = (ws: WebSocket): Connection => (ws as TaggedSocket)[CONN];
 
 interface Deps {
   config: AppConfig; registry: ConnectionRegistry; closer: ConnectionCloser; runner: HandshakeRunner;
-  metrics: RealtimeMetrics; filter: WsPolicyFilter; audit: AuditService;
+  metrics: RealtimeMetrics; filter: WsPolicyFilter; audit: AuditService; maxSockets: number;
 }
 
 /**
@@ -133,8 +134,9 @@ export class PortcullisWsAdapter extends WsAdapter {
   }
 
   private resolve(): Deps {
+    const config = this.app.get(AppConfig);
     const deps: Deps = {
-      config: this.app.get(AppConfig), registry: this.app.get(ConnectionRegistry), closer: this.app.get(ConnectionCloser),
+      config, maxSockets: socketLimit(config.ws.maxConnections, this.log), registry: this.app.get(ConnectionRegistry), closer: this.app.get(ConnectionCloser),
       runner: this.app.get(HandshakeRunner), metrics: this.app.get(RealtimeMetrics), filter: this.app.get(WsPolicyFilter),
       audit: this.app.get(AuditService),
     };
@@ -189,7 +191,7 @@ export class PortcullisWsAdapter extends WsAdapter {
     ws.on('pong', on.pong);
     ws.on('message', on.message);
 
-    if (registry.size > cfg.maxConnections) return closer.close(conn, CLOSE.SERVER_BUSY);
+    if (registry.size > this.d.maxSockets) return closer.close(conn, CLOSE.SERVER_BUSY);
     if (runner.authFailures.count(ip) >= cfg.authFailuresPerMinute) return closer.close(conn, CLOSE.TOO_MANY_AUTH_FAILURES);
     this.handshake(conn, req, endpoint, params);
   }
