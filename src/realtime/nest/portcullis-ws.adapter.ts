@@ -6,7 +6,6 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { isObservable, lastValueFrom, Observable } from 'rxjs';
 import { WebSocket, WebSocketServer } from 'ws';
-import { AuditService } from '../../audit/audit.service';
 import { InvalidInputError } from '../../common/errors/domain-errors';
 import { logEnabled } from '../../common/logging/log-level';
 import { clientAddress, requestScheme } from '../../common/net/client-address';
@@ -39,7 +38,7 @@ const connOf = (ws: WebSocket): Connection => (ws as TaggedSocket)[CONN];
 
 interface Deps {
   config: AppConfig; registry: ConnectionRegistry; closer: ConnectionCloser; runner: HandshakeRunner;
-  metrics: RealtimeMetrics; filter: WsPolicyFilter; audit: AuditService; maxSockets: number;
+  metrics: RealtimeMetrics; filter: WsPolicyFilter; maxSockets: number;
 }
 
 /**
@@ -138,7 +137,6 @@ export class PortcullisWsAdapter extends WsAdapter {
     const deps: Deps = {
       config, maxSockets: socketLimit(config.ws.maxConnections, this.log), registry: this.app.get(ConnectionRegistry), closer: this.app.get(ConnectionCloser),
       runner: this.app.get(HandshakeRunner), metrics: this.app.get(RealtimeMetrics), filter: this.app.get(WsPolicyFilter),
-      audit: this.app.get(AuditService),
     };
     deps.metrics.unauthenticated = () => deps.registry.unauthenticatedCount;
     return deps;
@@ -284,8 +282,7 @@ export class PortcullisWsAdapter extends WsAdapter {
    * SIGTERM: refuse new upgrades, let in-flight frames finish, then error + 1001 to every socket.
    * A socket still waiting for its first-frame `auth` has nothing in flight: it is closed at once,
    * not waited on until its deadline (which would hold every other socket's 1001 back with it).
-   * Last, the audit rows of the closing sockets are written: Nest closes the database in its
-   * shutdown hooks, which run after the adapters have closed.
+   * The audit rows of the closing sockets are written by AuditFinalFlush, after the servers close.
    */
   private async drain(): Promise<void> {
     this.heartbeat?.stop();
@@ -296,6 +293,5 @@ export class PortcullisWsAdapter extends WsAdapter {
     for (const c of conns) this.d.closer.close(c, CLOSE.SHUTTING_DOWN);
     await withTimeout(Promise.all(conns.map((c) => waitClosed(c.ws))), 2000);
     for (const c of conns) c.ws.terminate();
-    await this.d.audit.flush();
   }
 }
