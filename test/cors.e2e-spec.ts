@@ -46,6 +46,47 @@ describe('CORS_ORIGINS (e2e)', () => {
     });
   });
 
+  describe("with an app's origin listed", () => {
+    const CAPACITOR = 'capacitor://localhost';
+    let t: TestApp;
+    beforeAll(async () => { t = await startTestApp({ CORS_ORIGINS: `${APP}, Capacitor://LocalHost/, tauri://localhost` }); });
+    afterAll(async () => { await t.close(); });
+
+    it('answers its preflight and its requests with that origin', async () => {
+      for (const origin of [CAPACITOR, 'tauri://localhost']) {
+        const pre = await preflight(t, '/v1/auth/me', origin, 'GET', 'authorization').expect(204);
+        expect(pre.headers['access-control-allow-origin']).toBe(origin);
+        expect(pre.headers['access-control-allow-headers']?.toLowerCase()).toContain('authorization');
+        expect(pre.headers.vary).toMatch(/Origin/);
+      }
+      const u = await createUser(t);
+      const me = await t.http().get('/v1/auth/me').set('Origin', CAPACITOR).set('Authorization', `Bearer ${u.accessToken}`).expect(200);
+      expect(me.headers['access-control-allow-origin']).toBe(CAPACITOR);
+      expect(me.headers['access-control-expose-headers']).toMatch(/X-Request-Id/i);
+      // The web origin beside it is answered as before.
+      const web = await t.http().get('/health').set('Origin', APP).expect(200);
+      expect(web.headers['access-control-allow-origin']).toBe(APP);
+    });
+
+    it("matches an app's origin normalised like its entry, echoing it as sent; a web origin still only as a browser sends it", async () => {
+      const upper = await t.http().get('/health').set('Origin', 'CAPACITOR://LOCALHOST').expect(200);
+      expect(upper.headers['access-control-allow-origin']).toBe('CAPACITOR://LOCALHOST');
+      for (const origin of ['HTTPS://APP.EXAMPLE.COM', `${APP}:443`, `${APP}/`]) {
+        const res = await t.http().get('/health').set('Origin', origin).expect(200);
+        expect(res.headers['access-control-allow-origin']).toBeUndefined();
+      }
+    });
+
+    it('gives an unlisted app origin, or null, no Access-Control-Allow-Origin; the preflight still ends 204', async () => {
+      for (const origin of ['ionic://localhost', 'capacitor://localhost:8080', 'capacitor://evil', 'app://myapp', 'null']) {
+        const pre = await preflight(t, '/v1/auth/login', origin).expect(204);
+        expect(pre.headers['access-control-allow-origin']).toBeUndefined();
+        const actual = await t.http().get('/health').set('Origin', origin).expect(200);
+        expect(actual.headers['access-control-allow-origin']).toBeUndefined();
+      }
+    });
+  });
+
   describe('with *', () => {
     let t: TestApp;
     beforeAll(async () => { t = await startTestApp({ CORS_ORIGINS: '*' }); });

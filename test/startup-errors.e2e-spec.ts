@@ -40,6 +40,14 @@ describe('start-up refuses a bad setting, naming it (e2e, built service)', () =>
       const stderr = await refusal({ WS_ALLOWED_ORIGINS: value });
       expect(stderr).toContain(`WS_ALLOWED_ORIGINS: "${value.replace('*,', '')}"`);
     }, 20_000);
+
+    it.each([
+      ['null', 'WS_ALLOWED_ORIGINS: "null" is refused: sandboxed iframes and file:// pages send Origin: null'],
+      ['ws://x', `WS_ALLOWED_ORIGINS: "ws://x" is refused: ws: is never a page's origin`],
+      ['capacitor://localhost,wss://x', `WS_ALLOWED_ORIGINS: "wss://x" is refused: wss: is never a page's origin`],
+    ])('refuses %s, saying why', async (value, expected) => {
+      expect(await refusal({ WS_ALLOWED_ORIGINS: value })).toContain(expected);
+    }, 20_000);
   });
 
   describe('JWT keys, parsed before anything starts', () => {

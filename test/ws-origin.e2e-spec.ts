@@ -32,3 +32,35 @@ describe('same-origin WebSocket upgrades (e2e)', () => {
     expect(c.rejectedStatus).toBe(403);
   });
 });
+
+/**
+ * A hybrid app's WebView sends its own scheme as Origin (Capacitor on iOS `capacitor://localhost`);
+ * listed in WS_ALLOWED_ORIGINS, it opens a socket like a listed web origin, and only then.
+ */
+describe("an app's origin at the WebSocket upgrade (e2e)", () => {
+  let t: TestApp;
+  let alice: TestUser;
+  let url: string;
+
+  beforeAll(async () => {
+    t = await startTestApp({ WS_ALLOWED_ORIGINS: 'https://app.example.com, Capacitor://LocalHost, app://myapp:8080' });
+    alice = await createUser(t);
+    const conv = await t.http().post('/v1/conversations').set('Authorization', `Bearer ${alice.accessToken}`).send({ title: 'app origin' }).expect(201);
+    url = `${t.wsUrl}/ws/conversations/${conv.body.id}`;
+  });
+  afterAll(async () => { await t.close(); });
+
+  const open = (origin: string) => WsTestClient.connect(url, { headers: { Origin: origin, Authorization: `Bearer ${alice.accessToken}` } });
+
+  it.each(['capacitor://localhost', 'app://myapp:8080'])('accepts the listed %s', async (origin) => {
+    const c = open(origin);
+    await c.next('ready');
+    c.close();
+  });
+
+  it.each(['ionic://localhost', 'capacitor://localhost:8080', 'app://myapp', 'null'])('refuses the unlisted %s with 403 before any 101', async (origin) => {
+    const c = open(origin);
+    await expect(c.opened).rejects.toThrow(/403/);
+    expect(c.rejectedStatus).toBe(403);
+  });
+});

@@ -92,7 +92,7 @@ describe('environment validation', () => {
     expect(AppConfig.fromEnvironment({}).http.clientAddress.trust).toBeNull();
   });
 
-  it.each(['bad-origin', 'app.example.com', 'localhost:3000', 'https://app.example.com/path', 'https://app.example.com/?x=1', '*,ftp://x', 'https://*.example.com', 'https://user@app.example.com'])(
+  it.each(['bad-origin', 'app.example.com', 'localhost:3000', 'https://app.example.com/path', 'https://app.example.com/?x=1', '*,ftp://x', 'https://*.example.com', 'https://user@app.example.com', 'null', 'ws://x', 'capacitor://localhost/index.html'])(
     'refuses WS_ALLOWED_ORIGINS=%s, naming it and the entry', (value) => {
       const message = problemsWith({ WS_ALLOWED_ORIGINS: value });
       expect(message).toMatch(/WS_ALLOWED_ORIGINS: "/);
@@ -106,6 +106,15 @@ describe('environment validation', () => {
     expect(config.ws.allowedOrigins).toEqual(['https://app.example.com', 'http://localhost:5173', '*']);
     expect(config.ws.allowedOrigins).toEqual(config.http.corsOrigins);
     expect(AppConfig.fromEnvironment({}).ws.allowedOrigins).toEqual([]);
+  });
+
+  it("takes an app's origin in WS_ALLOWED_ORIGINS and CORS_ORIGINS alike, and refuses null in either, naming it", () => {
+    const value = 'https://app.example.com, Capacitor://LocalHost, ionic://localhost, tauri://localhost, app://myapp';
+    const config = AppConfig.fromEnvironment({ WS_ALLOWED_ORIGINS: value, CORS_ORIGINS: value });
+    expect(config.ws.allowedOrigins).toEqual(['https://app.example.com', 'capacitor://localhost', 'ionic://localhost', 'tauri://localhost', 'app://myapp']);
+    expect(config.http.corsOrigins).toEqual(config.ws.allowedOrigins);
+    expect(problemsWith({ CORS_ORIGINS: 'null' })).toMatch(/^  CORS_ORIGINS: "null" is refused: sandboxed iframes/m);
+    expect(problemsWith({ WS_ALLOWED_ORIGINS: 'wss://api.example.com' })).toMatch(/^  WS_ALLOWED_ORIGINS: "wss:\/\/api.example.com" is refused: wss: is never a page's origin/m);
   });
 
   describe('JWT_PUBLIC_KEY / JWT_PRIVATE_KEY are parsed at start-up', () => {

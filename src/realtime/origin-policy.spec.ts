@@ -31,10 +31,51 @@ describe('isOriginAllowed', () => {
     });
   });
 
-  it('`*` allows any http(s) origin', () => {
-    const cfg = ws({ WS_ALLOWED_ORIGINS: '*' });
-    expect(isOriginAllowed('https://anything.example', HOST, cfg)).toBe(true);
-    expect(isOriginAllowed('https://good.example.evil.com', HOST, cfg)).toBe(true);
+  describe("with an app's origin listed", () => {
+    const cfg = ws({ WS_ALLOWED_ORIGINS: 'https://good.example, Capacitor://LocalHost/, app://myapp:8080' });
+
+    it.each(['capacitor://localhost', 'CAPACITOR://LOCALHOST', 'capacitor://localhost/', 'app://myapp:8080', 'https://good.example'])('allows %s', (origin) => {
+      expect(isOriginAllowed(origin, HOST, cfg)).toBe(true);
+    });
+
+    it.each([
+      'ionic://localhost',
+      'capacitor://localhost:80',
+      'capacitor://localhost.evil',
+      'capacitor://evil.localhost',
+      'capacitor://localhost/index.html',
+      'capacitor://user@localhost',
+      'capacitor:localhost',
+      'app://myapp',
+      'app://myapp:8081',
+      'http://localhost',
+      'https://localhost',
+      'null',
+    ])('refuses %s (exact match of scheme, host and port)', (origin) => {
+      expect(isOriginAllowed(origin, HOST, cfg)).toBe(false);
+    });
+  });
+
+  it("refuses an app's origin when no list is set (same origin only)", () => {
+    expect(isOriginAllowed('capacitor://localhost', HOST, ws())).toBe(false);
+  });
+
+  describe('with `*`', () => {
+    it('allows any http(s) origin', () => {
+      const cfg = ws({ WS_ALLOWED_ORIGINS: '*' });
+      expect(isOriginAllowed('https://anything.example', HOST, cfg)).toBe(true);
+      expect(isOriginAllowed('https://good.example.evil.com', HOST, cfg)).toBe(true);
+    });
+
+    it("allows an app's origin only when it is listed beside `*`, and `null` never", () => {
+      expect(isOriginAllowed('capacitor://localhost', HOST, ws({ WS_ALLOWED_ORIGINS: '*' }))).toBe(false);
+      const cfg = ws({ WS_ALLOWED_ORIGINS: '*, capacitor://localhost' });
+      expect(isOriginAllowed('capacitor://localhost', HOST, cfg)).toBe(true);
+      expect(isOriginAllowed('https://anything.example', HOST, cfg)).toBe(true);
+      expect(isOriginAllowed('ionic://localhost', HOST, cfg)).toBe(false);
+      expect(isOriginAllowed('null', HOST, cfg)).toBe(false);
+      expect(isOriginAllowed('file://', HOST, cfg)).toBe(false);
+    });
   });
 
   describe('a missing Origin (non-browser client)', () => {
