@@ -1,4 +1,4 @@
-import { AUTH_METHODS, AuthMethod, EnvironmentVariables, validateEnvironment } from './env.validation';
+import { AUTH_METHODS, AuthMethod, DEFAULT_WS_MAX_CONNECTIONS, EnvironmentVariables, validateEnvironment } from './env.validation';
 import { parseDurationSeconds } from '../common/util/duration';
 import { ClientAddressPolicy, compileTrustProxy } from '../common/net/client-address';
 import { parseOriginList } from '../common/http/origin-list';
@@ -10,7 +10,7 @@ import { parseOriginList } from '../common/http/origin-list';
 export class AppConfig {
   readonly app: { env: EnvironmentVariables['NODE_ENV']; port: number; host: string; logLevel: string; shutdownTimeoutMs: number; registrationOpen: boolean; adminEmail?: string; adminPassword?: string; metricsToken?: string; loginPerIpPerMinute: number; loginAccountFailuresPerMinute: number };
   readonly auth: { secret: string; publicKey?: string; privateKey?: string; issuer: string; audience: string; leewayS: number; accessTtlS: number; refreshTtlS: number; ticketTtlS: number; refreshReuseGraceS: number };
-  readonly ws: { tokenHeader: string; authTimeoutMs: number; authMethods: ReadonlySet<AuthMethod>; allowQueryToken: boolean; allowedOrigins: string[]; requireOrigin: boolean; reauthLeadMs: number; heartbeatMs: number; maxProtocolErrors: number; maxPayloadBytes: number; maxBufferedBytes: number; maxConnections: number; maxConnectionsPerUser: number; maxUnauthenticated: number; authFailuresPerMinute: number; serviceToken?: string; reflectionChunkDelayMs: number };
+  readonly ws: { tokenHeader: string; authTimeoutMs: number; authMethods: ReadonlySet<AuthMethod>; allowQueryToken: boolean; allowedOrigins: string[]; requireOrigin: boolean; reauthLeadMs: number; heartbeatMs: number; maxProtocolErrors: number; maxPayloadBytes: number; maxBufferedBytes: number; maxConnections: number; maxConnectionsSet: boolean; maxConnectionsPerUser: number; maxUnauthenticated: number; authFailuresPerMinute: number; serviceToken?: string; reflectionChunkDelayMs: number };
   readonly database: { type: 'sqlite' | 'postgres'; sqlitePath: string; sqliteSynchronous: 'full' | 'normal'; url?: string; connectTimeoutMs: number };
   readonly redis: { url?: string; keyPrefix: string };
   /** The /demo page (src/demo): on unless production, or as DEMO_ENABLED says. */
@@ -40,7 +40,8 @@ export class AppConfig {
       allowedOrigins: parseOriginList(env.WS_ALLOWED_ORIGINS),
       requireOrigin: env.WS_REQUIRE_ORIGIN, reauthLeadMs: env.WS_REAUTH_LEAD_MS, heartbeatMs: env.WS_HEARTBEAT_MS,
       maxProtocolErrors: env.WS_MAX_PROTOCOL_ERRORS, maxPayloadBytes: env.WS_MAX_PAYLOAD_BYTES,
-      maxBufferedBytes: env.WS_MAX_BUFFERED_BYTES, maxConnections: env.WS_MAX_CONNECTIONS,
+      maxBufferedBytes: env.WS_MAX_BUFFERED_BYTES,
+      maxConnections: env.WS_MAX_CONNECTIONS ?? DEFAULT_WS_MAX_CONNECTIONS, maxConnectionsSet: env.WS_MAX_CONNECTIONS !== undefined,
       maxConnectionsPerUser: env.WS_MAX_CONNECTIONS_PER_USER, maxUnauthenticated: env.WS_MAX_UNAUTHENTICATED,
       authFailuresPerMinute: env.WS_AUTH_FAILURES_PER_MINUTE, serviceToken: env.WS_SERVICE_TOKEN,
       reflectionChunkDelayMs: env.REFLECTION_CHUNK_DELAY_MS,

@@ -11,6 +11,8 @@ const DURATION = /^\s*\d+\s*[smhd]?\s*$/;
 const toBool = ({ value }: { value: unknown }) =>
   typeof value === 'string' ? ['true', '1', 'yes', 'on'].includes(value.trim().toLowerCase()) ? true
     : ['false', '0', 'no', 'off', ''].includes(value.trim().toLowerCase()) ? false : value : value;
+export const DEFAULT_WS_MAX_CONNECTIONS = 20000;
+
 const toInt = ({ value }: { value: unknown }) =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
 const toPem = ({ value }: { value: unknown }) =>
@@ -79,7 +81,8 @@ export class EnvironmentVariables {
   @Transform(toInt) @IsInt() @Min(1) WS_MAX_PROTOCOL_ERRORS = 10;
   @Transform(toInt) @IsInt() @Min(256) WS_MAX_PAYLOAD_BYTES = 65536;
   @Transform(toInt) @IsInt() @Min(1024) WS_MAX_BUFFERED_BYTES = 1048576;
-  @Transform(toInt) @IsInt() @Min(1) WS_MAX_CONNECTIONS = 20000;
+  /** Unset: DEFAULT_WS_MAX_CONNECTIONS, or fewer where the open-files limit allows fewer (socketLimit). */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) WS_MAX_CONNECTIONS?: number;
   @Transform(toInt) @IsInt() @Min(1) WS_MAX_CONNECTIONS_PER_USER = 50;
   @Transform(toInt) @IsInt() @Min(1) WS_MAX_UNAUTHENTICATED = 2000;
   @Transform(toInt) @IsInt() @Min(1) WS_AUTH_FAILURES_PER_MINUTE = 20;

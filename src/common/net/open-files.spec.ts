@@ -1,4 +1,4 @@
-import { parseOpenFilesLimit, socketCapacity } from './open-files';
+import { parseOpenFilesLimit, socketCapacity, socketLimit } from './open-files';
 
 const LIMITS = (soft: string, hard = 'unlimited') => [
   'Limit                     Soft Limit           Hard Limit           Units     ',
@@ -32,5 +32,28 @@ describe('socketCapacity', () => {
   });
   it('keeps it where no limit is known', () => {
     expect(socketCapacity(20000, undefined)).toEqual({ max: 20000, capped: false });
+  });
+});
+
+describe('socketLimit', () => {
+  const sink = () => {
+    const lines: { level: string; fields: object; msg: string }[] = [];
+    return { lines, warn: (fields: object, msg: string) => lines.push({ level: 'warn', fields, msg }), log: (fields: object, msg: string) => lines.push({ level: 'info', fields, msg }) };
+  };
+  it('warns, naming both figures, when WS_MAX_CONNECTIONS was set above what the limit allows', () => {
+    const log = sink();
+    expect(socketLimit(5000, true, log, 1024)).toBe(768);
+    expect(log.lines).toEqual([{ level: 'warn', fields: { WS_MAX_CONNECTIONS: 5000, openFilesLimit: 1024, maxSockets: 768 }, msg: expect.stringContaining('ulimit -n') }]);
+  });
+  it('says so at info when only the default is above it', () => {
+    const log = sink();
+    expect(socketLimit(20000, false, log, 20000)).toBe(19744);
+    expect(log.lines).toEqual([{ level: 'info', fields: { openFilesLimit: 20000, maxSockets: 19744 }, msg: expect.stringContaining('open-files limit') }]);
+  });
+  it('says nothing when the limit leaves room', () => {
+    const log = sink();
+    expect(socketLimit(20000, true, log, 65536)).toBe(20000);
+    expect(socketLimit(20000, false, log, 1 << 20)).toBe(20000);
+    expect(log.lines).toEqual([]);
   });
 });

@@ -35,14 +35,18 @@ export function socketCapacity(configured: number, limit: number | undefined): {
 
 /**
  * The sockets this instance may hold (socketCapacity with this process's limit),
- * saying at start when the limit is what sets it.
+ * saying at start when the limit is what sets it: a warning when WS_MAX_CONNECTIONS
+ * was set higher, an info line when its default was.
  */
-export function socketLimit(configured: number, log: { warn(fields: object, msg: string): void }): number {
-  const limit = openFilesLimit();
+export function socketLimit(
+  configured: number, explicit: boolean, log: { warn(fields: object, msg: string): void; log(fields: object, msg: string): void }, limit = openFilesLimit(),
+): number {
   const { max, capped } = socketCapacity(configured, limit);
-  if (capped) {
+  if (capped && explicit) {
     log.warn({ WS_MAX_CONNECTIONS: configured, openFilesLimit: limit, maxSockets: max },
       'WS_MAX_CONNECTIONS is more sockets than this process may open (ulimit -n): sockets past maxSockets close 1013; raise the limit or lower WS_MAX_CONNECTIONS (docs/deployment.md)');
+  } else if (capped) {
+    log.log({ openFilesLimit: limit, maxSockets: max }, 'sockets held at most: maxSockets, set by the open-files limit (ulimit -n); past it they close 1013');
   }
   return max;
 }

@@ -135,7 +135,7 @@ export class PortcullisWsAdapter extends WsAdapter {
   private resolve(): Deps {
     const config = this.app.get(AppConfig);
     const deps: Deps = {
-      config, maxSockets: socketLimit(config.ws.maxConnections, this.log), registry: this.app.get(ConnectionRegistry), closer: this.app.get(ConnectionCloser),
+      config, maxSockets: socketLimit(config.ws.maxConnections, config.ws.maxConnectionsSet, this.log), registry: this.app.get(ConnectionRegistry), closer: this.app.get(ConnectionCloser),
       runner: this.app.get(HandshakeRunner), metrics: this.app.get(RealtimeMetrics), filter: this.app.get(WsPolicyFilter),
     };
     deps.metrics.unauthenticated = () => deps.registry.unauthenticatedCount;
