@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer, Server } from 'node:net';
+import { createServer, Server, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureBuilt, freePort, Proc, startBuilt } from './helpers/built-service';
@@ -110,9 +110,11 @@ describe('start-up refuses a bad setting, naming it (e2e, built service)', () =>
     it.each([
       ['a port nothing listens on', async () => ({ port: await freePort(), close: () => undefined })],
       ['a server that accepts and never answers', async () => {
-        const silent = createServer(() => undefined);
+        // Its accepted sockets are destroyed on close: one never read stays open after the peer's FIN (on Node 24 it kept Jest from exiting).
+        const accepted = new Set<Socket>();
+        const silent = createServer((socket) => { accepted.add(socket); });
         await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-        return { port: (silent.address() as { port: number }).port, close: () => { silent.close(); } };
+        return { port: (silent.address() as { port: number }).port, close: () => { for (const s of accepted) s.destroy(); silent.close(); } };
       }],
     ])('%s: logs where it connects, then stops within DB_CONNECT_TIMEOUT_MS naming DATABASE_URL, never the password', async (_, listen) => {
       const db = await listen();
