@@ -11,6 +11,8 @@ interface LockManagerLike {
 interface ChannelLike {
   postMessage(message: unknown): void;
   onmessage: ((event: { data: unknown }) => void) | null;
+  /** Node's BroadcastChannel only: stop it keeping the process alive. */
+  unref?(): unknown;
 }
 type ChannelCtor = new (name: string) => ChannelLike;
 
@@ -30,6 +32,9 @@ export function createCrossTabRefresh(locks: LockManagerLike, Channel: ChannelCt
     const m = event.data as { key?: unknown; token?: unknown; at?: unknown } | null;
     if (m && typeof m.key === 'string' && typeof m.token === 'string' && typeof m.at === 'number') latest.set(m.key, { token: m.token, at: m.at });
   };
+  // Node 24 has both Web Locks and BroadcastChannel, so a script or server gets this coordinator too (shared between
+  // its worker threads); a channel listening there is a handle that would keep the process from ever exiting.
+  channel.unref?.();
   return {
     run(key, refresh) {
       const askedAt = now();
@@ -50,7 +55,10 @@ export function createCrossTabRefresh(locks: LockManagerLike, Channel: ChannelCt
 
 let pageWide: CrossTabRefresh | null | undefined;
 
-/** The page's coordinator, or null where Web Locks or BroadcastChannel are missing (Node, old browsers). */
+/**
+ * The page's coordinator, or null where Web Locks or BroadcastChannel are missing (Node before 24, old browsers).
+ * In Node 24 and later it coordinates the worker threads of one process, and never keeps that process alive.
+ */
 export function browserCrossTab(): CrossTabRefresh | null {
   if (pageWide !== undefined) return pageWide;
   const g = globalThis as { navigator?: { locks?: LockManagerLike }; BroadcastChannel?: ChannelCtor };

@@ -1,3 +1,7 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createCrossTabRefresh } from './cross-tab';
 import { TokenManager } from './tokens';
 
@@ -65,4 +69,34 @@ describe('cross-tab refresh', () => {
     await tabA.run('session-1', async () => ({ kind: 'token', token: 'one', refreshed: true }));
     expect(await tabB.run('session-2', async () => ({ kind: 'token', token: 'two', refreshed: true }))).toMatchObject({ token: 'two' });
   });
+});
+
+describe('cross-tab refresh in Node', () => {
+  it("unrefs the channel where it can (Node's BroadcastChannel), so it never keeps a process alive", () => {
+    const unref = jest.fn();
+    class Channel { onmessage: ((e: { data: unknown }) => void) | null = null; postMessage() {} unref = unref; }
+    createCrossTabRefresh({ request: async <T>(_: string, cb: () => Promise<T>) => cb() }, Channel);
+    expect(unref).toHaveBeenCalledTimes(1);
+  });
+
+  // Node 24 has navigator.locks and BroadcastChannel, so the coordinator is built there (the image's Node, which CI
+  // also runs this suite on): a script that made a client then never exited. On Node 20 it has neither; the script
+  // checks which, and says so.
+  it('a Node script that makes a client exits when its work is done', () => {
+    // The CommonJS build (as build.cjs makes it), into a folder of this test's own.
+    const out = mkdtempSync(join(tmpdir(), 'client-cjs-'));
+    try {
+      execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', join(__dirname, '..', 'tsconfig.cjs.json'), '--outDir', out], { stdio: 'pipe', timeout: 60_000 });
+      const script = `
+        const { PortcullisClient } = require(${JSON.stringify(join(out, 'index.js'))});
+        new PortcullisClient({ url: 'ws://127.0.0.1:9/ws/conversations/x', getToken: () => 't', WebSocket: require('ws') });
+        const nodeHasBoth = typeof navigator !== 'undefined' && !!navigator.locks && typeof BroadcastChannel === 'function';
+        process.stdout.write(nodeHasBoth ? 'coordinator' : 'no coordinator');
+      `;
+      // execFileSync returns only once the process has exited; the timeout kills one that would not.
+      expect(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 20_000 })).toMatch(/coordinator$/);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  }, 90_000);
 });
