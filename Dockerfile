@@ -1,7 +1,10 @@
 # syntax=docker/dockerfile:1
 # Portcullis: multi-stage build, non-root runtime, HEALTHCHECK on /health.
 # scripts/verify-production.sh runs these same stages on a fresh copy without Docker (CI does).
-ARG NODE_VERSION=20
+# Node.js 24 (LTS): Node 20 left support on 2026-04-30, and on 24's V8 the 19,000-socket soak's event loop
+# no longer stalls at major GCs (docs/deployment.md, *Which Node.js*). scripts/verify-production.sh reads this
+# line and runs every stage on that major. The tests also pass on 20, this repository's machine's Node.
+ARG NODE_VERSION=24
 
 # Toolchain for native modules (sqlite3, argon2 compile when no prebuilt binary can be fetched).
 FROM node:${NODE_VERSION}-bookworm-slim AS toolchain

@@ -5,6 +5,8 @@
 # node_modules, dist, scripts/healthcheck.js). Then starts it with
 # `npm run start:prod` as NODE_ENV=production, waits for the HEALTHCHECK command
 # to pass, checks /health/full and a login, and sends SIGTERM: exit 0 expected.
+# Every stage runs on the Node.js major the image is built from (the Dockerfile's
+# NODE_VERSION; scripts/image-node.sh fetches it when this machine's is another).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/portcullis-prod-XXXXXX")"
@@ -15,6 +17,15 @@ cleanup() {
 }
 trap cleanup EXIT
 step() { printf '\n== %s\n' "$*"; }
+
+# The image's Node.js (the Dockerfile's ARG NODE_VERSION), when this machine's is another major.
+NODE_HOME="$(bash "$ROOT/scripts/image-node.sh" "$WORK/node")"
+if [ -n "$NODE_HOME" ]; then
+  export PATH="$NODE_HOME/bin:$PATH"
+  # Native modules that compile from source (sqlite3) take this Node's own headers, as in the image.
+  export npm_config_nodedir="$NODE_HOME"
+fi
+step "node $(node -v), npm $(npm -v)"
 
 step "fresh copy of $(git -C "$ROOT" rev-parse --short HEAD) (committed files only)"
 git clone -q --no-hardlinks "$ROOT" "$WORK/src"
