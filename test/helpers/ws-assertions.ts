@@ -41,8 +41,7 @@ export async function expectClosedBy(trigger: () => Promise<unknown>, closes: Ar
   }
 }
 
-/** Sleeps, for a test that must let time pass (expiry). */
-/** A wait of `ms`, none when it is negative (a deadline already past: Node 24 warns on a negative timeout). */
+/** Sleeps, for a test that must let time pass (expiry); not at all when `ms` is negative (a deadline already past: Node 24 warns on a negative timeout). */
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 
 /** Polls every frame received so far (not the `next()` cursor) for one that matches. */
