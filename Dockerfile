@@ -60,6 +60,6 @@ STOPSIGNAL SIGTERM
 # left after the last one is used, not when only a young generation's worth is left, so the marking on the
 # main thread is spread thinner (docs/deployment.md). --heap-growing-percent=50: the next major GC once the
 # old generation has grown by half, not by V8's own factor: on Node 24 the soak's loop max was 70-99 ms with
-# no window stalled >= 100 ms in three runs (105-114 ms, 1 of 72, in two without it), ~3 points less CPU,
+# no window stalled >= 100 ms in four runs (105-114 ms, 1 of 72, in two without it), ~3 points less CPU,
 # connects no dearer (docs/deployment.md). Same flags as `npm run start:prod`.
 CMD ["node", "--single-threaded-gc", "--max-semi-space-size=4", "--incremental-marking-soft-trigger=50", "--heap-growing-percent=50", "dist/src/main.js"]
