@@ -153,5 +153,15 @@ describe('environment validation', () => {
       expect(message).toMatch(expected);
       for (const value of Object.values(raw)) expect(message).not.toContain(value.includes('\n') ? body(value) : value);
     });
+
+    it('leaves nothing behind after refusing a private key of another type: the next valid pair in the process still parses', () => {
+      // KeyObject.equals on keys of different types leaves OpenSSL's "different key types" error queued (Node 20 and 24),
+      // and the next createPrivateKey in the process threw it for a valid key (seen as a failing suite that ran next in CI).
+      for (const other of [ec.priv, pem(generateKeyPairSync('ed25519')).priv, pem(generateKeyPairSync('rsa-pss', { modulusLength: 2048 })).priv]) {
+        expect(problemsWith({ JWT_PUBLIC_KEY: rsa.pub, JWT_PRIVATE_KEY: other })).toMatch(/JWT_PRIVATE_KEY: is not the private half/);
+        const fresh = pem(generateKeyPairSync('rsa', { modulusLength: 2048 }));
+        expect(() => validateEnvironment({ JWT_PUBLIC_KEY: fresh.pub, JWT_PRIVATE_KEY: fresh.priv })).not.toThrow();
+      }
+    });
   });
 });

@@ -26,7 +26,12 @@ export function parseJwtKeyPair(publicPem: string, privatePem?: string): JwtKeyP
   const algorithm = algorithmFor(verifyKey);
   if (!privatePem) return { algorithm, verifyKey };
   const signKey = read('JWT_PRIVATE_KEY', privatePem, createPrivateKey);
-  if (!createPublicKey(signKey).equals(verifyKey)) throw new JwtKeyError('JWT_PRIVATE_KEY', 'is not the private half of JWT_PUBLIC_KEY');
+  // Types first: KeyObject.equals on two types leaves OpenSSL's "different key types" error queued, and the next
+  // createPrivateKey in the process throws it for a valid key (Node 20 and 24).
+  const derived = createPublicKey(signKey);
+  if (derived.asymmetricKeyType !== verifyKey.asymmetricKeyType || !derived.equals(verifyKey)) {
+    throw new JwtKeyError('JWT_PRIVATE_KEY', 'is not the private half of JWT_PUBLIC_KEY');
+  }
   return { algorithm, verifyKey, signKey };
 }
 
