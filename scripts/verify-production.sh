@@ -2,7 +2,7 @@
 # Runs the Dockerfile's commands on a fresh copy of the committed tree, without a
 # container runtime: a build stage (npm ci, npm run build), a production-deps stage
 # (npm ci --omit=dev --omit=optional), and the runtime stage's files only (package.json,
-# node_modules, dist, scripts/healthcheck.js). Then starts it with
+# node_modules, dist, scripts/healthcheck.js, scripts/node-flags.js). Then starts it with
 # `npm run start:prod` as NODE_ENV=production, waits for the HEALTHCHECK command
 # to pass, checks /health/full and a login, and sends SIGTERM: exit 0 expected.
 # Every stage runs on the Node.js major the image is built from (the Dockerfile's
@@ -52,13 +52,13 @@ for dev in @nestjs/cli jest supertest typescript ts-node; do
   if [ -d "$WORK/deps/node_modules/$dev" ]; then echo "$dev was installed with --omit=dev --omit=optional" >&2; exit 1; fi
 done
 
-step "runtime stage: package.json, node_modules, dist, scripts/healthcheck.js"
+step "runtime stage: package.json, node_modules, dist, scripts/healthcheck.js, scripts/node-flags.js"
 APP="$WORK/app"
 mkdir -p "$APP/scripts" "$APP/data"
 cp "$WORK/src/package.json" "$APP/"
 mv "$WORK/deps/node_modules" "$APP/node_modules"
 mv "$WORK/build/dist" "$APP/dist"
-cp "$WORK/src/scripts/healthcheck.js" "$APP/scripts/"
+cp "$WORK/src/scripts/healthcheck.js" "$WORK/src/scripts/node-flags.js" "$APP/scripts/"
 
 PORT="$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")"
 step "npm run start:prod on port $PORT"
@@ -78,6 +78,14 @@ if [ -z "$healthy" ]; then
   echo "the production build never became healthy" >&2; cat "$WORK/err.log" >&2; tail -n 20 "$WORK/out.log" >&2; exit 1
 fi
 echo "HEALTHCHECK (node scripts/healthcheck.js) passed"
+# start:prod takes its flags from scripts/node-flags.js for the Node it runs on; on the image's Node they are the CMD's.
+image_flags="$(sed -n 's/^CMD \["node", \(.*\), "dist\/src\/main.js"\]$/\1/p' "$WORK/src/Dockerfile" | sed 's/"//g; s/, / /g')"
+server_pid="$(ss -Hltnp "sport = :$PORT" | grep -o 'pid=[0-9]*' | head -n 1 | cut -d= -f2)"
+server_flags="$(tr '\0' '\n' < "/proc/$server_pid/cmdline" | sed '1d;$d' | paste -sd ' ')"
+if [ -z "$image_flags" ] || [ "$server_flags" != "$image_flags" ]; then
+  echo "start:prod ran node with '$server_flags', the image's CMD with '$image_flags'" >&2; exit 1
+fi
+echo "node flags as the image's CMD: $server_flags"
 curl -fsS "http://127.0.0.1:$PORT/health/full"; echo
 curl -fsS -o /dev/null -H 'content-type: application/json' \
   -d '{"email":"admin@example.test","password":"verify-admin-password-1"}' "http://127.0.0.1:$PORT/v1/auth/login"

@@ -9,6 +9,10 @@ import { startTestApp, TestApp } from './helpers/test-app';
 const ROOT = join(__dirname, '..');
 const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
 const run = promisify(execFile);
+// A plain script (it runs before any build, and in the image): loaded as it is.
+const nodeFlagsScript = require('../scripts/node-flags.js') as {
+  ALWAYS: string[]; FROM_V8_13: string[]; ALL: string[]; nodeFlags: (node?: string, v8?: string) => string[];
+};
 
 /** The deployment files cannot be run here (no container runtime); what they rely on can be checked. */
 describe('deployment files (e2e)', () => {
@@ -49,13 +53,15 @@ describe('deployment files (e2e)', () => {
     expect(dockerfile).toMatch(/^RUN npm run build:server$/m);
     expect(dockerfile).toMatch(/^USER node$/m);
     expect(dockerfile).toMatch(/^HEALTHCHECK .*CMD \["node", "scripts\/healthcheck.js"\]$/m);
-    // The image runs node with the same flags as `npm start` / `npm run start:prod` (and the bench): --single-threaded-gc, see the Dockerfile.
+    // The image runs node with the flags `npm start` / `npm run start:prod` (and the bench) take from scripts/node-flags.js
+    // on the image's Node: all of them (the next test checks what another Node gets).
     const cmd = /^CMD \["node", ((?:"--[a-z-]+(?:=\S+)?", )*)"dist\/src\/main.js"\]$/m.exec(dockerfile);
     expect(cmd).not.toBeNull();
-    const flags = [...cmd![1].matchAll(/"(--[^"]+)"/g)].map((m) => m[1]).join(' ');
+    const flags = [...cmd![1].matchAll(/"(--[^"]+)"/g)].map((m) => m[1]);
+    expect(flags).toEqual(nodeFlagsScript.ALL);
     expect(flags).toContain('--single-threaded-gc');
     const scripts = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts;
-    for (const name of ['start', 'start:prod']) expect(scripts[name]).toBe(`exec node ${flags} dist/src/main.js`);
+    for (const name of ['start', 'start:prod']) expect(scripts[name]).toBe('exec node $(node scripts/node-flags.js) dist/src/main.js');
     const ignored = read('.dockerignore').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#') && !l.startsWith('!'));
     for (const [, args] of dockerfile.matchAll(/^COPY (?!--from)(?:--\S+ )*(.+)$/gm)) {
       for (const source of args.split(' ').slice(0, -1)) {
@@ -70,6 +76,22 @@ describe('deployment files (e2e)', () => {
     const prodInstall = (text: string) => /npm ci (--omit=\S+(?: --omit=\S+)*)/.exec(text)?.[1];
     expect(prodInstall(dockerfile)).toBe('--omit=dev --omit=optional');
     expect(prodInstall(verify.slice(verify.indexOf('cd "$WORK/deps"')))).toBe(prodInstall(dockerfile));
+  });
+
+  it('scripts/node-flags.js: every flag on the image\'s Node; on another, those its V8 has and was measured with, and node starts with them', async () => {
+    const { ALWAYS, FROM_V8_13, ALL, nodeFlags } = nodeFlagsScript;
+    expect(ALL).toEqual([...ALWAYS, ...FROM_V8_13]);
+    const printed = (await run(process.execPath, [join(ROOT, 'scripts/node-flags.js')])).stdout.trim().split(' ');
+    const v8Major = Number(process.versions.v8.split('.')[0]);
+    expect(printed).toEqual(v8Major >= 13 ? ALL : ALWAYS);
+    // The image's Node (the Dockerfile's NODE_VERSION; CI runs this file on it too) gets exactly the CMD's flags.
+    const imageMajor = Number(/^ARG NODE_VERSION=(\d+)$/m.exec(read('Dockerfile'))![1]);
+    if (Number(process.versions.node.split('.')[0]) === imageMajor) expect(printed).toEqual(ALL);
+    await expect(run(process.execPath, [...printed, '-e', 'process.stdout.write("started")'])).resolves.toMatchObject({ stdout: 'started' });
+    // Before V8 13 (Node 20, 22) the balancer is left out; from 13 on, only when this node accepts it (an unknown flag stops node).
+    expect(nodeFlags(process.execPath, '12.4.254')).toEqual(ALWAYS);
+    expect(nodeFlags('/bin/false', '13.6.233')).toEqual(ALWAYS);
+    expect(nodeFlags(process.execPath, '13.6.233')).toEqual(v8Major >= 13 ? ALL : ALWAYS);
   });
 
   it('compose.yaml: two instances on PostgreSQL and Redis behind a load balancer, configured only with known settings', () => {

@@ -8,6 +8,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const crypto = require('node:crypto');
+const { execFileSync } = require('node:child_process');
 const { spawnPinned, freePort, httpJson, sleep } = require('../lib/proc');
 const jwt = require('jsonwebtoken');
 const { wsDriver } = require('../load/drivers');
@@ -22,14 +23,19 @@ function randomChars(n) {
 }
 
 /**
- * The node flags the build in `root` runs with in production: those of its
- * `start:prod` script (`exec node <flags> dist/src/main.js`), so the bench
- * measures the service as deployed, and an A/B measures each build with its own.
+ * The node flags the build in `root` runs with in production, on the node
+ * running the bench: those of its `start:prod` script (`exec node <flags>
+ * dist/src/main.js`, or `exec node $(node scripts/node-flags.js) ...`, whose
+ * flags depend on the Node.js version), so the bench measures the service as
+ * deployed, and an A/B measures each build with its own.
  */
 function productNodeFlags(root) {
   const script = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).scripts['start:prod'] || '';
   const m = /\bnode\s+(.*?)\s*dist\/src\/main\.js/.exec(script);
-  return m && m[1] ? m[1].split(/\s+/) : [];
+  if (!m || !m[1]) return [];
+  const printed = /^\$\(node (scripts\/node-flags\.js)\)$/.exec(m[1]);
+  const flags = printed ? execFileSync(process.execPath, [path.join(root, printed[1])], { encoding: 'utf8' }).trim() : m[1];
+  return flags.split(/\s+/).filter(Boolean);
 }
 
 /** The adapter for the build in `root` (this checkout; or, for an A/B, another one: BENCH_BEFORE_ROOT). */

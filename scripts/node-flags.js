@@ -1,0 +1,40 @@
+#!/usr/bin/env node
+'use strict';
+// The V8 flags the service runs with, for the Node.js running this script
+// (docs/deployment.md, *One core per instance*). `npm start` and
+// `npm run start:prod` run `node $(node scripts/node-flags.js) dist/src/main.js`;
+// the image's CMD lists the same flags literally for the image's Node (24), and
+// test/deployment.e2e-spec.ts keeps the two in step. Prints one line.
+const { spawnSync } = require('node:child_process');
+
+/** On every Node.js the service supports (>= 20). */
+const ALWAYS = ['--single-threaded-gc', '--max-semi-space-size=4', '--incremental-marking-soft-trigger=50', '--heap-growing-percent=50'];
+
+/**
+ * Only on V8 13 or later (Node 24, the image's), where they were measured, and
+ * only when this node accepts them: an unknown V8 flag stops node at start
+ * ("bad option"), and Node 20's V8 has no memory balancer.
+ *
+ * --memory-balancer: V8 sets the old generation's limit from the measured
+ * allocation rate and marking speed, once a second, instead of by a growth
+ * factor; on Node 24 the 19,000-socket soak held 7.95-8.04 KiB of RSS per
+ * socket instead of 8.3-9.8, with no stall (docs/capacity.md §2).
+ */
+const FROM_V8_13 = ['--memory-balancer'];
+
+/** Every flag the image's CMD lists (its Node has all of them). */
+const ALL = [...ALWAYS, ...FROM_V8_13];
+
+function accepts(node, flag) {
+  return spawnSync(node, [flag, '-e', ''], { stdio: 'ignore', timeout: 10_000 }).status === 0;
+}
+
+/** The flags for `node` (default: the one running this), whose V8 version is `v8`. */
+function nodeFlags(node = process.execPath, v8 = process.versions.v8) {
+  const major = Number(v8.split('.')[0]);
+  return [...ALWAYS, ...(major >= 13 ? FROM_V8_13.filter((flag) => accepts(node, flag)) : [])];
+}
+
+module.exports = { ALWAYS, FROM_V8_13, ALL, nodeFlags };
+
+if (require.main === module) process.stdout.write(`${nodeFlags().join(' ')}\n`);
