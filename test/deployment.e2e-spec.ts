@@ -88,7 +88,8 @@ describe('deployment files (e2e)', () => {
     const imageMajor = Number(/^ARG NODE_VERSION=(\d+)$/m.exec(read('Dockerfile'))![1]);
     if (Number(process.versions.node.split('.')[0]) === imageMajor) expect(printed).toEqual(ALL);
     await expect(run(process.execPath, [...printed, '-e', 'process.stdout.write("started")'])).resolves.toMatchObject({ stdout: 'started' });
-    // Before V8 13 (Node 20, 22) the balancer is left out; from 13 on, only when this node accepts it (an unknown flag stops node).
+    // Before V8 13 (Node 20, 22) the balancer and its floor are left out; from 13 on, only when this node accepts both (an unknown
+    // flag stops node): Node 20 knows --initial-old-space-size but not the balancer, and must get neither.
     expect(nodeFlags(process.execPath, '12.4.254')).toEqual(ALWAYS);
     expect(nodeFlags('/bin/false', '13.6.233')).toEqual(ALWAYS);
     expect(nodeFlags(process.execPath, '13.6.233')).toEqual(v8Major >= 13 ? ALL : ALWAYS);
