@@ -15,7 +15,7 @@
 // fast-jwt). Prints instructions a connect, and of them: building errors
 // (v8 ErrorUtils::Construct), incremental marking and mark-compact, scavenges.
 // A run with a mark-compact cycle in its window reads ~100k higher: compare
-// runs without one. The product's start flags but --memory-balancer (see run()).
+// runs without one. The product's start flags but --memory-balancer and its floor (see run()).
 // About 2 minutes a run. Prints figures; asserts nothing.
 const { execFileSync, spawn } = require('node:child_process');
 const crypto = require('node:crypto');
@@ -25,6 +25,7 @@ const path = require('node:path');
 const jwt = require('jsonwebtoken');
 const { wsDriver } = require('./load/drivers');
 const { productNodeFlags } = require('./servers/portcullis');
+const { FROM_V8_13 } = require('../scripts/node-flags');
 const { freePort, httpJson, sleep } = require('./lib/proc');
 
 const WARM = Number(process.env.CG_WARM || 3000);
@@ -66,8 +67,8 @@ async function run(target, dir) {
   const root = baseline ? path.join(__dirname, '..') : path.resolve(target);
   // Without --memory-balancer: it sets the heap limit from rates measured against the clock, and under valgrind
   // (~50x slower, and not evenly so) it held the limit near the live heap: marking ran every few connects,
-  // 341k instructions a connect of it, against 0 in the same window without the flag.
-  const script = baseline ? [path.join(__dirname, 'servers', 'baseline.js')] : [...productNodeFlags(root).filter((f) => f !== '--memory-balancer'), 'dist/src/main.js'];
+  // 341k instructions a connect of it, against 0 in the same window without the flag. Its floor goes with it (both or neither).
+  const script = baseline ? [path.join(__dirname, 'servers', 'baseline.js')] : [...productNodeFlags(root).filter((f) => !FROM_V8_13.includes(f)), 'dist/src/main.js'];
   const env = baseline
     ? { PORT: String(port), JWT_SECRET: SECRET, JWT_ISSUER: 'portcullis', JWT_AUDIENCE: 'portcullis-clients', NODE_ENV: 'production' }
     : {
