@@ -8,13 +8,34 @@ export interface ConnectionView {
 }
 
 /**
+ * How many parts the live set is kept in, by id (a power of two). The
+ * heartbeat pings one part a tick (HeartbeatSweep), walking it to the end in
+ * that tick: a Map iterator kept from one tick to the next holds every entry
+ * the Map has had since the iterator was made, removed ones included (V8 keeps
+ * each table the Map outgrows, linked to the next, until its live iterators
+ * move on), which held every socket closed meanwhile, with its Node and `ws`
+ * objects, for up to a whole heartbeat interval.
+ */
+export const SHARDS = 64;
+
+/** The part of the live set a socket id belongs to: from its last two hex digits (ids are random UUIDs), so the parts are even. */
+export function shardOf(id: string): number {
+  const n = id.length;
+  return ((hexDigit(id.charCodeAt(n - 2)) << 4) | hexDigit(id.charCodeAt(n - 1))) & (SHARDS - 1);
+}
+
+const hexDigit = (c: number): number => (c <= 57 ? c - 48 : (c | 32) - 87) & 15;
+
+/**
  * Live sockets of this instance, indexed by id, session, user and resource,
  * and the one place that tells lifecycle listeners (the session clock, the
  * scale-out directory) a socket authenticated, re-authenticated or closed.
  */
 @Injectable()
 export class ConnectionRegistry {
-  private readonly all = new Map<string, Connection>();
+  /** By id, in SHARDS parts (see SHARDS). */
+  private readonly all = Array.from({ length: SHARDS }, () => new Map<string, Connection>());
+  private count = 0;
   private readonly bySession = new Map<string, Set<Connection>>();
   private readonly byUser = new Map<string, Set<Connection>>();
   private readonly byResource = new Map<string, Set<Connection>>();
@@ -36,7 +57,7 @@ export class ConnectionRegistry {
   }
 
   get size(): number {
-    return this.all.size;
+    return this.count;
   }
 
   get unauthenticatedCount(): number {
@@ -45,7 +66,10 @@ export class ConnectionRegistry {
 
   /** A socket that has not authenticated yet. */
   admit(conn: Connection): void {
-    this.all.set(conn.id, conn);
+    const part = this.all[shardOf(conn.id)];
+    const before = part.size;
+    if (part.set(conn.id, conn).size === before) return;
+    this.count++;
     this.unauthenticated++;
   }
 
@@ -69,7 +93,8 @@ export class ConnectionRegistry {
   }
 
   remove(conn: Connection): void {
-    if (!this.all.delete(conn.id)) return;
+    if (!this.all[shardOf(conn.id)].delete(conn.id)) return;
+    this.count--;
     if (!conn.auth) {
       this.unauthenticated--;
       return;
@@ -81,11 +106,17 @@ export class ConnectionRegistry {
   }
 
   get(id: string): Connection | undefined {
-    return this.all.get(id);
+    return this.all[shardOf(id)].get(id);
   }
 
-  values(): IterableIterator<Connection> {
-    return this.all.values();
+  /** Every live socket. Walk it to the end in one go: a walk left part-way holds what is removed meanwhile (see SHARDS). */
+  *values(): IterableIterator<Connection> {
+    for (const part of this.all) yield* part.values();
+  }
+
+  /** The sockets of one part of the live set (0 ≤ i < SHARDS), for the heartbeat's sweep. */
+  shard(i: number): Iterable<Connection> {
+    return this.all[i].values();
   }
 
   forSession(sessionId: string): Connection[] {
@@ -111,7 +142,7 @@ export class ConnectionRegistry {
 
   /** Live sockets: authenticated and not already closing. */
   list(filter: { userId?: string } = {}): ConnectionView[] {
-    const source = filter.userId ? this.forUser(filter.userId) : [...this.all.values()];
+    const source = filter.userId ? this.forUser(filter.userId) : [...this.values()];
     return source.filter((c) => c.auth && c.state === 'open').map(toView);
   }
 

@@ -14,7 +14,7 @@ import { AppConfig } from '../../config/app-config';
 import { CLOSE } from '../close-codes';
 import { Connection } from '../connection';
 import { ConnectionCloser } from '../connection-closer';
-import { ConnectionRegistry } from '../connection-registry';
+import { ConnectionRegistry, SHARDS } from '../connection-registry';
 import { extractCredential, selectProtocol } from '../credentials';
 import { parseEnvelope } from '../frame-validation';
 import { isOriginAllowed } from '../origin-policy';
@@ -157,7 +157,7 @@ export class PortcullisWsAdapter extends WsAdapter {
       WebSocket: QuietWebSocket,
     });
     (this.httpServer as Server).on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(req, socket, head));
-    if (ws.heartbeatMs > 0) this.heartbeat = new HeartbeatSweep(() => this.d.registry, ws.heartbeatMs);
+    if (ws.heartbeatMs > 0) this.heartbeat = new HeartbeatSweep(() => this.d.registry, ws.heartbeatMs, SHARDS);
   }
 
   private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
