@@ -8,13 +8,9 @@ export interface ConnectionView {
 }
 
 /**
- * How many parts the live set is kept in, by id (a power of two). The
- * heartbeat pings one part a tick (HeartbeatSweep), walking it to the end in
- * that tick: a Map iterator kept from one tick to the next holds every entry
- * the Map has had since the iterator was made, removed ones included (V8 keeps
- * each table the Map outgrows, linked to the next, until its live iterators
- * move on), which held every socket closed meanwhile, with its Node and `ws`
- * objects, for up to a whole heartbeat interval.
+ * How many parts the live set is kept in, by id (a power of two): the
+ * heartbeat pings one part a tick, walked to its end within the tick, so that
+ * no iterator over the live set waits between ticks (HeartbeatSweep says why).
  */
 export const SHARDS = 64;
 
