@@ -63,8 +63,9 @@ STOPSIGNAL SIGTERM
 # no window stalled >= 100 ms in four runs (105-114 ms, 1 of 72, in two without it), ~3 points less CPU,
 # connects no dearer (docs/deployment.md). --memory-balancer (V8 13 and later, so Node 24 and not 20): the old
 # generation's limit follows the measured allocation rate and marking speed; on Node 24 the soak held 7.95-8.04
-# KiB of RSS per socket instead of 8.3-9.8, with no stall (docs/deployment.md). --initial-old-space-size=64 (with
-# the balancer): a 64 MB floor under its limit, which after an idle stretch sits ~2 MB above the live heap, so a
-# burst of connects on a small instance meets fewer major GCs (docs/deployment.md). The flags `npm run start:prod`
+# KiB of RSS per socket instead of 8.3-9.8, with no stall (docs/deployment.md). --initial-old-space-size=128 (with
+# the balancer): a 128 MB floor under its limit, which after an idle stretch sits ~2 MB above the live heap, so
+# connects on a small instance meet a quarter of the major GCs (below the ~180 MB an instance holds at its design
+# load, where the floor does nothing; docs/deployment.md). The flags `npm run start:prod`
 # gets from scripts/node-flags.js on this Node.
-CMD ["node", "--single-threaded-gc", "--max-semi-space-size=4", "--incremental-marking-soft-trigger=50", "--heap-growing-percent=50", "--memory-balancer", "--initial-old-space-size=64", "dist/src/main.js"]
+CMD ["node", "--single-threaded-gc", "--max-semi-space-size=4", "--incremental-marking-soft-trigger=50", "--heap-growing-percent=50", "--memory-balancer", "--initial-old-space-size=128", "dist/src/main.js"]
