@@ -26,8 +26,8 @@ const ALWAYS = ['--single-threaded-gc', '--max-semi-space-size=4', '--incrementa
  * connects met an extra major GC or two (a 64 MB floor took 1-2 instead of
  * 2-4). At 64 MB a long run of connects still met a major GC every ~2,000
  * (~50 MB stays live while 32 are in flight); at 128 MB it meets a quarter as
- * many, for about 5-10% less CPU per connect than with 64 MB
- * (docs/deployment.md). 128 MB is below what an instance at its design
+ * many: 0.88-0.95x the CPU per header connect and 0.84-1.04x per first-frame
+ * connect of the 64 MB build, in three A/Bs (docs/deployment.md). 128 MB is below what an instance at its design
  * load holds anyway (~110 MB live, ~180 MB held at the soak's 19,000 sockets),
  * where the balancer's own limit is above it and the floor does nothing; what
  * it costs is on a small, busy instance: up to 128 MB of old space before a
