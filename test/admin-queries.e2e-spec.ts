@@ -88,7 +88,7 @@ describe('admin audit and user queries, members by email (e2e)', () => {
       const before = Date.now();
       for (let i = 0; i < 250; i++) {
         writer.recordLater(type, i % 2
-          ? { userId, sessionId: null, ip: `::ffff:127.0.0.${i % 250}`, reason: `it's "quoted" \\ and ünïcödé ✓ #${i}`, detail: { n: i, text: 'a\nb\t"c"', flag: true, none: null } }
+          ? { userId, sessionId: null, ip: `::ffff:127.0.0.${i % 250}`, reason: `it's "quoted" \\ and ünïcödé ✓ 😀 [1, "2"] {"k": null} null #${i}`, detail: { n: i, text: 'a\nb\t"c" 😀 \u0001', flag: true, none: null } }
           : {});
       }
       await writer.flush();
@@ -104,8 +104,8 @@ describe('admin audit and user queries, members by email (e2e)', () => {
       const byN = new Map(odd.map((r) => [r.detail!.n as number, r]));
       for (let i = 1; i < 250; i += 2) {
         expect(byN.get(i)).toMatchObject({
-          type, userId, sessionId: null, ip: `::ffff:127.0.0.${i % 250}`, reason: `it's "quoted" \\ and ünïcödé ✓ #${i}`,
-          detail: { n: i, text: 'a\nb\t"c"', flag: true, none: null },
+          type, userId, sessionId: null, ip: `::ffff:127.0.0.${i % 250}`, reason: `it's "quoted" \\ and ünïcödé ✓ 😀 [1, "2"] {"k": null} null #${i}`,
+          detail: { n: i, text: 'a\nb\t"c" 😀 \u0001', flag: true, none: null },
         });
       }
       for (const r of got) {
@@ -114,6 +114,16 @@ describe('admin audit and user queries, members by email (e2e)', () => {
         expect(at).toBeLessThanOrEqual(after);
       }
       expect(new Set(got.map((r) => r.id)).size).toBe(250);
+    });
+
+    it('stores a lone UTF-16 surrogate as U+FFFD, on SQLite as on PostgreSQL', async () => {
+      const writer = t.app.get(AuditService);
+      const type = freshType('surrogate');
+      writer.recordLater(type, { reason: 'a\uD800b \uDC00 c', detail: { lone: 'x\uDBFFy' } });
+      await writer.flush();
+      const [row] = (await audit(`type=${type}`)).items;
+      expect(row.reason).toBe('a\uFFFDb \uFFFD c');
+      expect(row.detail).toEqual({ lone: 'x\uDBFFy' });
     });
 
     it('keeps a row recorded while an earlier batch is still being written', async () => {

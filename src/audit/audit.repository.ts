@@ -9,6 +9,16 @@ export type AuditRow = Pick<AuditEvent, 'id' | 'type' | 'userId' | 'sessionId' |
 export interface AuditFilter { type?: string; userId?: string; after?: Date; before?: Date; below?: { createdAt: Date; id: string } }
 
 const COLUMNS = ['id', 'type', 'user_id', 'session_id', 'ip', 'reason', 'detail', 'created_at'];
+/** Each element of the bound JSON array is one row's values in COLUMNS order; `->>` gives SQL text, or NULL for a JSON null. */
+const SQLITE_INSERT = `INSERT INTO audit_events (${COLUMNS.join(', ')}) SELECT ${COLUMNS.map((_, i) => `value ->> ${i}`).join(', ')} FROM jsonb_each(?)`;
+/**
+ * A lone UTF-16 surrogate travels through JSON as a `\uD800` escape, which SQLite
+ * would store as bytes that are not UTF-8; bound directly it became U+FFFD. The same here.
+ * (`detail` is JSON text already, its own escapes kept as text, and the ids are ours.)
+ */
+const wellFormed = (s: string | null): string | null => (s === null || s.isWellFormed() ? s : s.toWellFormed());
+/** How TypeORM stores a `datetime` on SQLite: UTC, `YYYY-MM-DD HH:MM:SS.SSS`. */
+const sqliteTime = (at: Date): string => at.toISOString().replace('T', ' ').replace('Z', '');
 
 /** The only place that queries audit events. */
 @Injectable()
@@ -16,18 +26,28 @@ export class AuditRepository {
   constructor(@InjectRepository(AuditEvent) private readonly repo: Repository<AuditEvent>) {}
 
   /**
-   * One multi-row INSERT per batch. Written by hand because this runs for
-   * every socket connect and close: the query builder's per-row metadata work
-   * cost more than the insert itself (profiled at ~4% of connect CPU).
+   * One INSERT per batch, written by hand because this runs for every socket
+   * connect and close: the query builder's per-row metadata work cost more
+   * than the insert itself (profiled at ~4% of connect CPU).
+   *
+   * On SQLite the batch is one JSON text bound to one statement that is
+   * prepared once and kept (prepared-sqlite.ts): SQLite unpacks it with
+   * `json_each`. A multi-row `VALUES (?, …)` was parsed and planned again
+   * for every batch (~13k instructions a row) and bound value by value (~18k
+   * a row through node-sqlite3); together most of an audit row's cost, which
+   * was ~12% of a header connect's (bench/callgrind-connect.js).
    */
   async insertMany(rows: AuditRow[]): Promise<void> {
     if (!rows.length) return;
-    const pg = this.repo.manager.connection.options.type === 'postgres';
+    if (this.repo.manager.connection.options.type !== 'postgres') {
+      const tuples = rows.map((r) => [r.id, r.type, wellFormed(r.userId), wellFormed(r.sessionId), wellFormed(r.ip), wellFormed(r.reason), r.detail, sqliteTime(r.createdAt)]);
+      await this.repo.query(SQLITE_INSERT, [JSON.stringify(tuples)]);
+      return;
+    }
     const params: unknown[] = [];
     const tuples = rows.map((r) => {
-      const at = pg ? r.createdAt : r.createdAt.toISOString().replace('T', ' ').replace('Z', '');
-      const values = [r.id, r.type, r.userId, r.sessionId, r.ip, r.reason, r.detail, at];
-      const marks = values.map((v) => { params.push(v); return pg ? `$${params.length}` : '?'; });
+      const values = [r.id, r.type, r.userId, r.sessionId, r.ip, r.reason, r.detail, r.createdAt];
+      const marks = values.map((v) => { params.push(v); return `$${params.length}`; });
       return `(${marks.join(', ')})`;
     });
     await this.repo.query(`INSERT INTO audit_events (${COLUMNS.join(', ')}) VALUES ${tuples.join(', ')}`, params);
