@@ -31,11 +31,13 @@ export class AuditRepository {
    * than the insert itself (profiled at ~4% of connect CPU).
    *
    * On SQLite the batch is one JSON text bound to one statement that is
-   * prepared once and kept (prepared-sqlite.ts): SQLite unpacks it with
-   * `json_each`. A multi-row `VALUES (?, …)` was parsed and planned again
-   * for every batch (~13k instructions a row) and bound value by value (~18k
-   * a row through node-sqlite3); together most of an audit row's cost, which
-   * was ~12% of a header connect's (bench/callgrind-connect.js).
+   * prepared once and kept (prepared-sqlite.ts), unpacked by `jsonb_each`.
+   * A multi-row `VALUES (?, …)` was parsed and planned again for every batch
+   * and bound value by value through node-sqlite3. Measured: 16–17k fewer
+   * instructions a header connect (~620k, of which the audit row was ~77k;
+   * bench/callgrind-connect.js), and 29–32 µs of CPU a row against 34–36 in
+   * bench/audit-insert.js. `json_each` saved nothing: it hands each row to
+   * `->>` as text, which is parsed again for every column.
    */
   async insertMany(rows: AuditRow[]): Promise<void> {
     if (!rows.length) return;
