@@ -17,6 +17,7 @@ const SQLITE_INSERT = `INSERT INTO audit_events (${COLUMNS.join(', ')}) SELECT $
  * (`detail` is JSON text already, its own escapes kept as text, and the ids are ours.)
  */
 const wellFormed = (s: string | null): string | null => (s === null || s.isWellFormed() ? s : s.toWellFormed());
+const PG_ROWS_PER_INSERT = 100;
 /** How TypeORM stores a `datetime` on SQLite: UTC, `YYYY-MM-DD HH:MM:SS.SSS`. */
 const sqliteTime = (at: Date): string => at.toISOString().replace('T', ' ').replace('Z', '');
 
@@ -26,18 +27,22 @@ export class AuditRepository {
   constructor(@InjectRepository(AuditEvent) private readonly repo: Repository<AuditEvent>) {}
 
   /**
-   * One INSERT per batch, written by hand because this runs for every socket
-   * connect and close: the query builder's per-row metadata work cost more
-   * than the insert itself (profiled at ~4% of connect CPU).
+   * Written by hand because this runs for every socket connect and close: the
+   * query builder's per-row metadata work cost more than the insert itself
+   * (profiled at ~4% of connect CPU).
    *
-   * On SQLite the batch is one JSON text bound to one statement that is
-   * prepared once and kept (prepared-sqlite.ts), unpacked by `jsonb_each`.
-   * A multi-row `VALUES (?, …)` was parsed and planned again for every batch
-   * and bound value by value through node-sqlite3. Measured: 16–17k fewer
-   * instructions a header connect (~620k, of which the audit row was ~77k;
-   * bench/callgrind-connect.js), and 29–32 µs of CPU a row against 34–36 in
-   * bench/audit-insert.js. `json_each` saved nothing: it hands each row to
-   * `->>` as text, which is parsed again for every column.
+   * SQLite: the whole batch in one statement, as one JSON text that
+   * `jsonb_each` unpacks, prepared once and kept (prepared-sqlite.ts). Each
+   * statement is a commit of its own, and a commit costs about as much as a
+   * hundred rows (bench/audit-insert.js: ~16 µs a row in statements of 100,
+   * ~11 in statements of 500), so the queue's flush is not cut into smaller
+   * statements. A multi-row `VALUES (?, …)` was parsed and planned again for
+   * every batch and bound value by value through node-sqlite3; this way a
+   * header connect runs 16–17k fewer instructions (of ~620k, of which the
+   * audit row's write is ~55k; bench/callgrind-connect.js). `json_each` saved
+   * nothing: it hands each row to `->>` as text, parsed again for every column.
+   *
+   * PostgreSQL: multi-row `VALUES` of up to 100 rows (800 parameters) a statement.
    */
   async insertMany(rows: AuditRow[]): Promise<void> {
     if (!rows.length) return;
@@ -46,6 +51,10 @@ export class AuditRepository {
       await this.repo.query(SQLITE_INSERT, [JSON.stringify(tuples)]);
       return;
     }
+    for (let i = 0; i < rows.length; i += PG_ROWS_PER_INSERT) await this.insertPg(rows.slice(i, i + PG_ROWS_PER_INSERT));
+  }
+
+  private async insertPg(rows: AuditRow[]): Promise<void> {
     const params: unknown[] = [];
     const tuples = rows.map((r) => {
       const values = [r.id, r.type, r.userId, r.sessionId, r.ip, r.reason, r.detail, r.createdAt];

@@ -64,7 +64,7 @@ export class AuditService implements BeforeApplicationShutdown {
     const batch = this.pending.splice(0);
     if (batch.length) {
       this.flushing = this.flushing.then(async () => {
-        for (let i = 0; i < batch.length; i += 100) await this.repo.insertMany(batch.slice(i, i + 100));
+        await this.repo.insertMany(batch);
       }).catch((err) => this.logger.warn({ err, count: batch.length }, 'audit batch write failed'));
     }
     return this.flushing;
