@@ -72,10 +72,11 @@ describe('admin audit and user queries, members by email (e2e)', () => {
   });
 
   /**
-   * The hot-path audit writer (rows queued by `recordLater`, written as
-   * hand-built multi-row INSERTs of up to 100 rows) stores what it was given,
-   * field for field: nulls stay null, text with quotes, backslashes and
-   * non-ASCII survives, and a batch larger than one statement loses no row.
+   * The hot-path audit writer (rows queued by `recordLater`; a flush written
+   * as one JSON-unpacked INSERT on SQLite, as 100-row INSERTs on PostgreSQL)
+   * stores what it was given, field for field: nulls stay null, text with
+   * quotes, backslashes, JSON-like text and non-ASCII survives, and a batch
+   * larger than one PostgreSQL statement loses no row.
    */
   describe('audit rows written in batches', () => {
     /** A type no other test records: event types are lower-case letters, `_` and `.`. */
