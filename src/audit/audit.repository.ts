@@ -17,6 +17,7 @@ const SQLITE_INSERT = `INSERT INTO audit_events (${COLUMNS.join(', ')}) SELECT $
  * (`detail` is JSON text already, its own escapes kept as text, and the ids are ours.)
  */
 const wellFormed = (s: string | null): string | null => (s === null || s.isWellFormed() ? s : s.toWellFormed());
+/** 800 parameters a statement. */
 const PG_ROWS_PER_INSERT = 100;
 /** How TypeORM stores a `datetime` on SQLite: UTC, `YYYY-MM-DD HH:MM:SS.SSS`. */
 const sqliteTime = (at: Date): string => at.toISOString().replace('T', ' ').replace('Z', '');
@@ -34,9 +35,9 @@ export class AuditRepository {
    * SQLite: the whole batch in one statement, as one JSON text that
    * `jsonb_each` unpacks, prepared once and kept (prepared-sqlite.ts). Each
    * statement is a commit of its own, and a commit costs about as much as a
-   * hundred rows (bench/audit-insert.js: ~16 µs a row in statements of 100,
-   * ~11 in statements of 500), so the queue's flush is not cut into smaller
-   * statements. A multi-row `VALUES (?, …)` was parsed and planned again for
+   * hundred rows (SQLite alone, synchronous=normal: ~27 µs a row in statements
+   * of 10, ~16 in statements of 100, ~11 in statements of 500), so the queue's
+   * flush is not cut into smaller statements. A multi-row `VALUES (?, …)` was parsed and planned again for
    * every batch and bound value by value through node-sqlite3; this way a
    * header connect runs 16–17k fewer instructions (of ~620k, of which the
    * audit row's write is ~55k; bench/callgrind-connect.js). `json_each` saved
