@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Brackets, Repository } from 'typeorm';
 import { deleteBatch } from '../database/batch-delete';
+import { sqliteDateTime } from '../database/sqlite-statements';
 import { AuditEvent } from './audit-event.entity';
 
 export type AuditRow = Pick<AuditEvent, 'id' | 'type' | 'userId' | 'sessionId' | 'ip' | 'reason' | 'detail' | 'createdAt'>;
@@ -19,8 +20,6 @@ const SQLITE_INSERT = `INSERT INTO audit_events (${COLUMNS.join(', ')}) SELECT $
 const wellFormed = (s: string | null): string | null => (s === null || s.isWellFormed() ? s : s.toWellFormed());
 /** 800 parameters a statement. */
 const PG_ROWS_PER_INSERT = 100;
-/** How TypeORM stores a `datetime` on SQLite: UTC, `YYYY-MM-DD HH:MM:SS.SSS`. */
-const sqliteTime = (at: Date): string => at.toISOString().replace('T', ' ').replace('Z', '');
 
 /** The only place that queries audit events. */
 @Injectable()
@@ -48,7 +47,7 @@ export class AuditRepository {
   async insertMany(rows: AuditRow[]): Promise<void> {
     if (!rows.length) return;
     if (this.repo.manager.connection.options.type !== 'postgres') {
-      const tuples = rows.map((r) => [r.id, r.type, wellFormed(r.userId), wellFormed(r.sessionId), wellFormed(r.ip), wellFormed(r.reason), r.detail, sqliteTime(r.createdAt)]);
+      const tuples = rows.map((r) => [r.id, r.type, wellFormed(r.userId), wellFormed(r.sessionId), wellFormed(r.ip), wellFormed(r.reason), r.detail, sqliteDateTime(r.createdAt)]);
       await this.repo.query(SQLITE_INSERT, [JSON.stringify(tuples)]);
       return;
     }

@@ -3,7 +3,7 @@ import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, EntityManager, MoreThan, Repository } from 'typeorm';
 import { DatabaseMetrics } from '../database/database.metrics';
 import { GroupCommitter } from '../database/group-commit';
-import { SqliteStatements } from '../database/sqlite-statements';
+import { SqliteStatements, sqliteDateTime } from '../database/sqlite-statements';
 import { inTransaction, isUniqueViolation, nativeSql, serialized } from '../database/transactions';
 import { Message } from './conversation.entity';
 
@@ -169,7 +169,7 @@ export class MessagesRepository implements OnModuleInit {
    */
   private async appendSqlite(inputs: AppendInput[]): Promise<WriteResult[]> {
     const createdAt = new Date();
-    const at = createdAt.toISOString().replace('T', ' ').replace('Z', '');
+    const at = sqliteDateTime(createdAt);
     const messages = inputs.map((i) => Object.assign(new Message(), { ...i, createdAt }));
     const params = messages.flatMap((m, ord) => [ord, m.id, m.conversationId, m.authorId, m.clientMsgId, m.content, at]);
     const rows = await this.sqlite!.all(appendSql(messages.length), params);

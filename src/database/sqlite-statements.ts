@@ -2,6 +2,9 @@ import type { Database, Statement } from 'sqlite3';
 import { DataSource } from 'typeorm';
 
 type Row = Record<string, unknown>;
+
+/** A time as TypeORM writes a `datetime` column on SQLite (UTC, `YYYY-MM-DD HH:MM:SS.SSS`), for SQL written by hand. */
+export const sqliteDateTime = (at: Date): string => at.toISOString().replace('T', ' ').replace('Z', '');
 /** Told of each statement run: its SQL, whether it succeeded, and how long it took (seconds). */
 export type StatementObserver = (sql: string, ok: boolean, seconds: number) => void;
 
