@@ -36,11 +36,12 @@ export class AuditRepository {
    * statement is a commit of its own, and a commit costs about as much as a
    * hundred rows (SQLite alone, synchronous=normal: ~27 µs a row in statements
    * of 10, ~16 in statements of 100, ~11 in statements of 500), so the queue's
-   * flush is not cut into smaller statements. A multi-row `VALUES (?, …)` was parsed and planned again for
-   * every batch and bound value by value through node-sqlite3; this way a
-   * header connect runs 16–17k fewer instructions (of ~620k, of which the
-   * audit row's write is ~55k; bench/callgrind-connect.js). `json_each` saved
-   * nothing: it hands each row to `->>` as text, parsed again for every column.
+   * flush is not cut into smaller statements. A multi-row `VALUES (?, …)` was
+   * parsed and planned again for every batch and bound value by value through
+   * node-sqlite3; this way a header connect runs 16–17k fewer instructions (of
+   * ~620k, of which the audit row's write is ~55k; bench/callgrind-connect.js).
+   * `json_each` saved nothing: it hands each row to `->>` as text, parsed again
+   * for every column.
    *
    * PostgreSQL: multi-row `VALUES` of up to 100 rows (800 parameters) a statement.
    */
