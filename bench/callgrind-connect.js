@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 'use strict';
-// Instructions per header connect-and-close, counted by valgrind's callgrind
+// Instructions per authenticated connect-and-close (CG_AUTH: header, the default, or first-frame), counted by valgrind's callgrind
 // in the server (all its threads; kernel time is not in it), so the machine's
 // speed and its neighbours do not enter: the same build gives the same count
 // within what GC timing moves. For an A/B of builds whose CPU difference is
@@ -32,14 +32,17 @@ const WARM = Number(process.env.CG_WARM || 3000);
 const COUNTED = Number(process.env.CG_CONNECTS || 1500);
 const RUNS = Number(process.env.CG_RUNS || 2);
 const CONCURRENCY = 4;
+// `header` (default) or `first-frame`: how each connect authenticates (CONTRACT §3).
+const AUTH = process.env.CG_AUTH || 'header';
+if (!['header', 'first-frame'].includes(AUTH)) throw new Error(`CG_AUTH is header or first-frame, not ${AUTH}`);
 // valgrind names its control pipes after HOST; the service reads HOST too, so both sides are given the same.
 const HOST = '127.0.0.1';
 const SECRET = crypto.randomBytes(36).toString('base64').slice(0, 48);
 const ADMIN = { email: 'cg-admin@example.com', password: `Cg-${crypto.randomBytes(12).toString('hex')}` };
 
-/** One header connect to `ready`, then a client close answered by the server's. */
+/** One connect to `ready` (authenticated as CG_AUTH says), then a client close answered by the server's. */
 async function connectOnce(target, token, conversationId) {
-  const socket = await wsDriver(target).connect({ token, conversationId, auth: 'header' });
+  const socket = await wsDriver(target).connect({ token, conversationId, auth: AUTH });
   await new Promise((resolve) => { socket.on('close', resolve); socket.close(); });
 }
 
@@ -128,7 +131,7 @@ async function run(target, dir) {
   const targets = process.argv.slice(2);
   if (!targets.length) throw new Error('usage: node bench/callgrind-connect.js <built checkout>... [baseline]');
   execFileSync('valgrind', ['--version']);
-  console.log(`callgrind: ${COUNTED} header connect-and-close cycles counted after ${WARM}, ${RUNS} run(s) each, node ${process.version}`);
+  console.log(`callgrind: ${COUNTED} ${AUTH} connect-and-close cycles counted after ${WARM}, ${RUNS} run(s) each, node ${process.version}`);
   console.log(['server', 'run', 'instructions a connect', 'errors built', 'marking + mark-compact', 'scavenges'].join('\t'));
   for (let r = 1; r <= RUNS; r++) {
     for (const target of targets) {
