@@ -13,7 +13,10 @@
 // reads ~1.2M) warm it, then CG_CONNECTS (1500) are counted, CG_RUNS
 // (2) times per server. `baseline` is bench/servers/baseline.js (bare ws +
 // fast-jwt). Prints instructions a connect, and of them: building errors
-// (v8 ErrorUtils::Construct), incremental marking and mark-compact, scavenges.
+// (v8 ErrorUtils::Construct), incremental marking and mark-compact, scavenges,
+// and V8's optimizing compiles on its background threads (TurboFan, Maglev),
+// with the total without them: those still run thousands of connects after
+// start, and when they land moves a run's total by ±15k.
 // A run with a mark-compact cycle in its window reads ~100k higher: compare
 // runs without one. The product's start flags but --memory-balancer and its floor (see run()).
 // About 2 minutes a run. Prints figures; asserts nothing.
@@ -118,12 +121,15 @@ async function run(target, dir) {
     return line ? Number(line.trim().split(/\s+/)[0].replace(/,/g, '')) : 0;
   };
   const per = (n) => `${Math.round(n / COUNTED / 1000)}k`;
+  const compiling = inclusive(/OptimizingCompileTaskExecutor::CompileTask::Run\(/) + inclusive(/MaglevConcurrentDispatcher::JobTask::Run\(/);
   return {
     total: per(total),
+    withoutCompiling: per(total - compiling),
     // The four-handle overload, the outer of the two (V8 13, Node 24, passes DirectHandle where 11.3 passed Handle).
     errors: per(inclusive(/ErrorUtils::Construct\(v8::internal::Isolate\*, v8::internal::(?:Direct)?Handle<v8::internal::JSFunction>, v8::internal::(?:Direct)?Handle<v8::internal::Object>, v8::internal::(?:Direct)?Handle<v8::internal::Object>, v8::internal::(?:Direct)?Handle<v8::internal::Object>\) /)),
     marking: per(inclusive(/IncrementalMarking::Step\(/) + inclusive(/MarkCompactCollector::CollectGarbage\(\)/)),
     scavenges: per(inclusive(/ScavengerCollector::CollectGarbage\(\)/)),
+    compiling: per(compiling),
   };
 }
 
@@ -132,13 +138,13 @@ async function run(target, dir) {
   if (!targets.length) throw new Error('usage: node bench/callgrind-connect.js <built checkout>... [baseline]');
   execFileSync('valgrind', ['--version']);
   console.log(`callgrind: ${COUNTED} ${AUTH} connect-and-close cycles counted after ${WARM}, ${RUNS} run(s) each, node ${process.version}`);
-  console.log(['server', 'run', 'instructions a connect', 'errors built', 'marking + mark-compact', 'scavenges'].join('\t'));
+  console.log(['server', 'run', 'instructions a connect', 'without JIT compiling', 'errors built', 'marking + mark-compact', 'scavenges', 'JIT compiling'].join('\t'));
   for (let r = 1; r <= RUNS; r++) {
     for (const target of targets) {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'callgrind-connect-'));
       try {
         const f = await run(target, dir);
-        console.log([target, r, f.total, f.errors, f.marking, f.scavenges].join('\t'));
+        console.log([target, r, f.total, f.withoutCompiling, f.errors, f.marking, f.scavenges, f.compiling].join('\t'));
       } finally {
         fs.rmSync(dir, { recursive: true, force: true });
       }

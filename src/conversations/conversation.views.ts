@@ -1,4 +1,5 @@
 import { Conversation, ConversationMember, Message } from './conversation.entity';
+import { isoTime } from '../common/util/iso-time';
 
 /** A conversation as REST shows it. */
 export interface ConversationView {
@@ -26,7 +27,7 @@ export interface MessageView {
   createdAt: string;
 }
 
-const iso = (d: Date | string): string => new Date(d).toISOString();
+const iso = (d: Date | string): string => isoTime(typeof d === 'string' ? Date.parse(d) : d);
 
 export const toConversationView = (c: Conversation): ConversationView => ({
   id: c.id, title: c.title, ownerId: c.ownerId, lastSeq: c.lastSeq, createdAt: iso(c.createdAt),

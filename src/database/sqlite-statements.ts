@@ -1,10 +1,14 @@
 import type { Database, Statement } from 'sqlite3';
 import { DataSource } from 'typeorm';
+import { isoTime } from '../common/util/iso-time';
 
 type Row = Record<string, unknown>;
 
 /** A time as TypeORM writes a `datetime` column on SQLite (UTC, `YYYY-MM-DD HH:MM:SS.SSS`), for SQL written by hand. */
-export const sqliteDateTime = (at: Date): string => at.toISOString().replace('T', ' ').replace('Z', '');
+export const sqliteDateTime = (at: Date): string => {
+  const iso = isoTime(at);
+  return iso.length === 24 ? `${iso.slice(0, 10)} ${iso.slice(11, 23)}` : iso.replace('T', ' ').replace('Z', '');
+};
 /** Told of each statement run: its SQL, whether it succeeded, and how long it took (seconds). */
 export type StatementObserver = (sql: string, ok: boolean, seconds: number) => void;
 

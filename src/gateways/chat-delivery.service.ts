@@ -5,6 +5,7 @@ import { SharedFrame } from '../realtime/shared-frame';
 import type { MessageView } from '../conversations/conversation.views';
 import { ConversationsService } from '../conversations/conversations.service';
 import { ChatSequencer } from './chat-sequencer';
+import { isoTime } from '../common/util/iso-time';
 
 const RESUME_PAGE = 500;
 /**
@@ -223,5 +224,5 @@ export class ChatDeliveryService implements OnModuleDestroy {
 }
 
 function chatFrame(m: MessageView): SharedFrame {
-  return SharedFrame.of({ type: 'chat_message', id: `m-${m.messageId}`, timestamp: new Date().toISOString(), payload: m });
+  return SharedFrame.of({ type: 'chat_message', id: `m-${m.messageId}`, timestamp: isoTime(), payload: m });
 }

@@ -7,6 +7,7 @@ import { ServerFrames, ServerFrameType } from './frame-types';
 import type { WsTraffic } from './realtime.metrics';
 import type { SharedFrame } from './shared-frame';
 import { flushAfterThisTurn } from './turn-flush';
+import { isoTime } from '../common/util/iso-time';
 
 /**
  * How long a closed socket may take to finish the close handshake before it is cut. What it
@@ -275,7 +276,7 @@ export class Connection {
   }
 
   private write(type: string, payload: unknown, refId?: string): void {
-    const frame: Record<string, unknown> = { type, id: `s-${this.id.slice(0, 8)}-${++this.frameSeq}`, timestamp: new Date().toISOString(), payload };
+    const frame: Record<string, unknown> = { type, id: `s-${this.id.slice(0, 8)}-${++this.frameSeq}`, timestamp: isoTime(), payload };
     if (refId !== undefined) frame.refId = refId;
     const text = JSON.stringify(frame);
     this.coalesce();

@@ -17,6 +17,7 @@ import { WsHandshake } from '../ws-handshake';
 import { HANDSHAKE } from './ws-decorators';
 import { WsPolicyFilter } from './ws-policy.filter';
 import { ResolvedGateway } from './ws-endpoint';
+import { isoTime } from '../../common/util/iso-time';
 
 /**
  * Runs a gateway's class guards at connect time, through Nest's own
@@ -105,7 +106,7 @@ export class HandshakeRunner {
     this.registry.attachResource(conn);
     conn.send('ready', {
       sessionId: conn.sessionId ?? null, userId: conn.userId ?? null,
-      expiresAt: auth.kind === 'user' ? new Date(auth.expiresAt).toISOString() : null, resource: conn.resource,
+      expiresAt: auth.kind === 'user' ? isoTime(auth.expiresAt) : null, resource: conn.resource,
     });
   }
 

@@ -12,6 +12,7 @@ import { ServerFrames } from '../frame-types';
 import { HandshakeAuthenticator } from '../handshake-authenticator';
 import { RealtimeMetrics } from '../realtime.metrics';
 import { SessionClock } from './session-clock';
+import { isoTime } from '../../common/util/iso-time';
 
 /**
  * Keeps every socket exactly as authenticated as its credential: the clock
@@ -42,7 +43,7 @@ export class SessionLifecycleService implements ConnectionLifecycle, OnModuleIni
       },
       {
         prompt: (conn, expiresAt, deadline) => {
-          const sent = conn.send('auth_required', { expiresAt: new Date(expiresAt).toISOString(), deadline: new Date(deadline).toISOString() });
+          const sent = conn.send('auth_required', { expiresAt: isoTime(expiresAt), deadline: isoTime(deadline) });
           if (sent) this.metrics.prompts.inc();
         },
         expire: (conn) => {
@@ -114,7 +115,7 @@ export class SessionLifecycleService implements ConnectionLifecycle, OnModuleIni
     this.registry.reindex(conn, previousSession);
     this.metrics.reauth.inc({ result: 'ok' });
     this.audit.recordLater('ws_reauth', { userId: conn.userId, sessionId: conn.sessionId, ip: conn.remoteAddress });
-    return { event: 'auth_ok', data: { expiresAt: next.kind === 'user' ? new Date(next.expiresAt).toISOString() : null } };
+    return { event: 'auth_ok', data: { expiresAt: next.kind === 'user' ? isoTime(next.expiresAt) : null } };
   }
 
   /** Admin: close one socket by id with a documented code. */
