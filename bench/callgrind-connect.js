@@ -37,6 +37,9 @@ const RUNS = Number(process.env.CG_RUNS || 2);
 const CONCURRENCY = 4;
 // `header` (default) or `first-frame`: how each connect authenticates (CONTRACT §3).
 const AUTH = process.env.CG_AUTH || 'header';
+// CG_TOP=n: also print each server's n costliest functions by their own instructions a connect, V8's compiled
+// JavaScript named from the map node writes with --perf-basic-prof (/tmp/perf-<pid>.map, removed after).
+const TOP = Number(process.env.CG_TOP || 0);
 if (!['header', 'first-frame'].includes(AUTH)) throw new Error(`CG_AUTH is header or first-frame, not ${AUTH}`);
 // valgrind names its control pipes after HOST; the service reads HOST too, so both sides are given the same.
 const HOST = '127.0.0.1';
@@ -85,7 +88,7 @@ async function run(target, dir) {
   const merged = { ...process.env, ...env, HOST };
   delete merged.REDIS_URL;
   delete merged.DATABASE_URL;
-  const server = spawn('taskset', ['-c', '1', 'valgrind', '--tool=callgrind', '--instr-atstart=no', '--smc-check=all-non-file', `--callgrind-out-file=${out}`, process.execPath, ...script],
+  const server = spawn('taskset', ['-c', '1', 'valgrind', '--tool=callgrind', '--instr-atstart=no', '--smc-check=all-non-file', `--callgrind-out-file=${out}`, process.execPath, ...(TOP ? ['--perf-basic-prof'] : []), ...script],
     { cwd: root, env: merged, stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   server.stdout.on('data', (d) => { log += d; });
@@ -121,6 +124,13 @@ async function run(target, dir) {
     return line ? Number(line.trim().split(/\s+/)[0].replace(/,/g, '')) : 0;
   };
   const per = (n) => `${Math.round(n / COUNTED / 1000)}k`;
+  const own = new Map();
+  if (TOP) {
+    for (const f of dumps) {
+      for (const [name, n] of topFunctions(f)) { const key = name.split(`${root}/`).join(''); own.set(key, (own.get(key) || 0) + n); }
+    }
+  }
+  const top = [...own].sort((a, b) => b[1] - a[1]).slice(0, TOP).map(([name, n]) => `${(n / COUNTED / 1000).toFixed(1)}k\t${name}`);
   const compiling = inclusive(/OptimizingCompileTaskExecutor::CompileTask::Run\(/) + inclusive(/MaglevConcurrentDispatcher::JobTask::Run\(/);
   return {
     total: per(total),
@@ -130,7 +140,31 @@ async function run(target, dir) {
     marking: per(inclusive(/IncrementalMarking::Step\(/) + inclusive(/MarkCompactCollector::CollectGarbage\(\)/)),
     scavenges: per(inclusive(/ScavengerCollector::CollectGarbage\(\)/)),
     compiling: per(compiling),
+    top,
   };
+}
+
+/** Self instructions by function in one dump; `???:0x…` (JIT code) named from V8's perf map of the same process. */
+function topFunctions(dump) {
+  const pid = (/^pid: (\d+)/m.exec(fs.readFileSync(dump, 'utf8').slice(0, 4096)) || [])[1];
+  const mapFile = `/tmp/perf-${pid}.map`;
+  const code = fs.existsSync(mapFile) ? fs.readFileSync(mapFile, 'utf8').split('\n').map((l) => /^([0-9a-f]+) ([0-9a-f]+) (.*)$/.exec(l)).filter(Boolean)
+    .map((m) => [parseInt(m[1], 16), parseInt(m[2], 16), m[3]]).sort((a, b) => a[0] - b[0]) : [];
+  if (pid) fs.rmSync(mapFile, { force: true });
+  const nameOf = (addr) => {
+    let lo = 0; let hi = code.length - 1; let at = -1;
+    while (lo <= hi) { const mid = (lo + hi) >> 1; if (code[mid][0] <= addr) { at = mid; lo = mid + 1; } else hi = mid - 1; }
+    return at >= 0 && addr < code[at][0] + code[at][1] ? code[at][2] : 'JIT code, unnamed';
+  };
+  const byName = new Map();
+  for (const line of execFileSync('callgrind_annotate', ['--threshold=100', dump], { maxBuffer: 1 << 28 }).toString().split('\n')) {
+    const m = /^\s*([\d,]+) \(\s*[\d.]+%\)\s+(.*)$/.exec(line);
+    if (!m || m[2].includes('PROGRAM TOTALS')) continue;
+    const jit = /^\?\?\?:0x([0-9a-f]+)/.exec(m[2]);
+    const name = jit ? nameOf(parseInt(jit[1], 16)) : m[2].replace(/ \[.*\]$/, '').replace(/^\?\?\?:/, '');
+    byName.set(name, (byName.get(name) || 0) + Number(m[1].replace(/,/g, '')));
+  }
+  return [...byName];
 }
 
 (async () => {
@@ -145,6 +179,7 @@ async function run(target, dir) {
       try {
         const f = await run(target, dir);
         console.log([target, r, f.total, f.withoutCompiling, f.errors, f.marking, f.scavenges, f.compiling].join('\t'));
+        for (const line of f.top) console.log(`  ${line}`);
       } finally {
         fs.rmSync(dir, { recursive: true, force: true });
       }
