@@ -1,5 +1,5 @@
-import { Conversation, ConversationMember, Message } from './conversation.entity';
 import { isoTime } from '../common/util/iso-time';
+import { Conversation, ConversationMember, Message } from './conversation.entity';
 
 /** A conversation as REST shows it. */
 export interface ConversationView {

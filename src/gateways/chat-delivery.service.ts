@@ -1,11 +1,11 @@
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { isoTime } from '../common/util/iso-time';
 import { Connection } from '../realtime/connection';
 import { ConnectionRegistry } from '../realtime/connection-registry';
 import { SharedFrame } from '../realtime/shared-frame';
 import type { MessageView } from '../conversations/conversation.views';
 import { ConversationsService } from '../conversations/conversations.service';
 import { ChatSequencer } from './chat-sequencer';
-import { isoTime } from '../common/util/iso-time';
 
 const RESUME_PAGE = 500;
 /**

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Writable } from 'node:stream';
 import type { WebSocket } from 'ws';
+import { isoTime } from '../common/util/iso-time';
 import { CloseSpec } from './close-codes';
 import type { GatewayHandler } from './nest/gateway-handlers';
 import { ServerFrames, ServerFrameType } from './frame-types';
 import type { WsTraffic } from './realtime.metrics';
 import type { SharedFrame } from './shared-frame';
 import { flushAfterThisTurn } from './turn-flush';
-import { isoTime } from '../common/util/iso-time';
 
 /**
  * How long a closed socket may take to finish the close handshake before it is cut. What it

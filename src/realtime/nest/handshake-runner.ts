@@ -4,6 +4,7 @@ import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-hos
 import { AuditService } from '../../audit/audit.service';
 import { DomainError, ForbiddenError, UnauthenticatedError } from '../../common/errors/domain-errors';
 import { logEnabled } from '../../common/logging/log-level';
+import { isoTime } from '../../common/util/iso-time';
 import { WindowCounter } from '../../common/util/window-counter';
 import { CLOSE } from '../close-codes';
 import { clientMessage, closeFor } from '../close-mapping';
@@ -17,7 +18,6 @@ import { WsHandshake } from '../ws-handshake';
 import { HANDSHAKE } from './ws-decorators';
 import { WsPolicyFilter } from './ws-policy.filter';
 import { ResolvedGateway } from './ws-endpoint';
-import { isoTime } from '../../common/util/iso-time';
 
 /**
  * Runs a gateway's class guards at connect time, through Nest's own

@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import type { WsResponse } from '@nestjs/websockets';
+import { isoTime } from '../../common/util/iso-time';
 import { AppConfig } from '../../config/app-config';
 import { AuditService } from '../../audit/audit.service';
 import { DomainError, UnauthenticatedError } from '../../common/errors/domain-errors';
@@ -12,7 +13,6 @@ import { ServerFrames } from '../frame-types';
 import { HandshakeAuthenticator } from '../handshake-authenticator';
 import { RealtimeMetrics } from '../realtime.metrics';
 import { SessionClock } from './session-clock';
-import { isoTime } from '../../common/util/iso-time';
 
 /**
  * Keeps every socket exactly as authenticated as its credential: the clock
