@@ -28,6 +28,8 @@ describe('WebSocket handshake and message authentication (e2e)', () => {
     expect(ready.payload).toMatchObject({ userId: alice.id, resource: { conversationId } });
     expect(typeof ready.payload.sessionId).toBe('string');
     expect(Date.parse(ready.payload.expiresAt)).toBeGreaterThan(Date.now());
+    // Times are ISO 8601 in UTC with milliseconds, exactly as Date#toISOString writes them.
+    for (const at of [ready.timestamp, ready.payload.expiresAt]) expect(new Date(at).toISOString()).toBe(at);
     c.close();
   }
 
