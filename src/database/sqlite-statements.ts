@@ -5,10 +5,7 @@ import { isoTime } from '../common/util/iso-time';
 type Row = Record<string, unknown>;
 
 /** A time as TypeORM writes a `datetime` column on SQLite (UTC, `YYYY-MM-DD HH:MM:SS.SSS`), for SQL written by hand. */
-export const sqliteDateTime = (at: Date): string => {
-  const iso = isoTime(at);
-  return iso.length === 24 ? `${iso.slice(0, 10)} ${iso.slice(11, 23)}` : iso.replace('T', ' ').replace('Z', '');
-};
+export const sqliteDateTime = (at: Date): string => isoTime(at).replace('T', ' ').slice(0, -1);
 /** Told of each statement run: its SQL, whether it succeeded, and how long it took (seconds). */
 export type StatementObserver = (sql: string, ok: boolean, seconds: number) => void;
 
