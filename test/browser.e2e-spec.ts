@@ -139,7 +139,10 @@ describe('the /demo page in Chromium', () => {
     await waitForMessage(pageB, 'hello from page A');
     await pageB.fill('#chat-input', 'and hello back from B');
     await pageB.click('#chat-send');
+    // Each page shows a message when it arrives on that page's socket: B's own comes back to B in its own
+    // time, not necessarily before A has it.
     await waitForMessage(pageA, 'and hello back from B');
+    await waitForMessage(pageB, 'and hello back from B');
     expect(await messages(pageA)).toEqual(['hello from page A', 'and hello back from B']);
     expect(await messages(pageB)).toEqual(['hello from page A', 'and hello back from B']);
     await shot(pageA, '3-chat-page-a');
