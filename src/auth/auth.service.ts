@@ -2,9 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { AuthUser } from '../common/decorators/auth.decorators';
 import { DomainError, ForbiddenError, InactiveUserError, RateLimitedError, UnauthenticatedError } from '../common/errors/domain-errors';
+import { andThen, MaybePromise } from '../common/util/maybe-promise';
 import { WindowCounter } from '../common/util/window-counter';
 import { AuditService } from '../audit/audit.service';
-import { SessionStateCache } from '../sessions/session-state.cache';
+import { SessionStateCache, SessionVerdict } from '../sessions/session-state.cache';
 import { SessionsService } from '../sessions/sessions.service';
 import { User } from '../users/user.entity';
 import { PasswordService } from '../users/password.service';
@@ -96,13 +97,14 @@ export class AuthService {
    * `forUser`: the token must be that user's (an in-band re-auth). Compared before the liveness checks,
    * so another user's token is refused as such (4001) whatever that user's state (inactive would be 4002).
    */
-  async authenticateAccessToken(token: string, forUser?: string): Promise<AuthUser> {
+  authenticateAccessToken(token: string, forUser?: string): MaybePromise<AuthUser> {
     const claims = this.tokens.verifyAccess(token);
     if (forUser !== undefined && claims.sub !== forUser) throw new UnauthenticatedError('Token is for another user', 'other_user');
-    await this.assertLive(claims.sid, claims.sub);
-    // The claim is a login-time snapshot; the cache follows role changes made since.
-    const role = this.state.roleOf(claims.sub) ?? claims.role;
-    return { userId: claims.sub, sessionId: claims.sid, role, expiresAt: claims.exp * 1000 };
+    return andThen(this.assertLive(claims.sid, claims.sub), () => {
+      // The claim is a login-time snapshot; the cache follows role changes made since.
+      const role = this.state.roleOf(claims.sub) ?? claims.role;
+      return { userId: claims.sub, sessionId: claims.sid, role, expiresAt: claims.exp * 1000 };
+    });
   }
 
   /** Spends a single-use ws ticket. */
@@ -117,15 +119,21 @@ export class AuthService {
     return this.sessions.issueTicket(user.sessionId, user.userId, user.expiresAt);
   }
 
-  /** Throws when the session is revoked or expired (4001) or the user inactive (4002). Memory only once warm. */
-  async assertLive(sessionId: string, userId: string): Promise<void> {
-    const verdict = await this.state.check(sessionId, userId);
-    if (verdict === 'revoked') throw new UnauthenticatedError('Session revoked', 'revoked');
-    if (verdict === 'inactive') throw new InactiveUserError();
+  /**
+   * Throws when the session is revoked or expired (4001) or the user inactive (4002).
+   * Memory only once warm, and then synchronous: a promise only when a row must be read.
+   */
+  assertLive(sessionId: string, userId: string): MaybePromise<void> {
+    return andThen(this.state.known(sessionId, userId) ?? this.state.check(sessionId, userId), refuseUnlessLive);
   }
 
   private pair(user: User, sessionId: string, refreshToken: string): TokenPair {
     const { token } = this.tokens.signAccess({ sub: user.id, sid: sessionId, role: user.role });
     return { accessToken: token, refreshToken, tokenType: 'Bearer', expiresIn: this.config.auth.accessTtlS };
   }
+}
+
+function refuseUnlessLive(verdict: SessionVerdict): void {
+  if (verdict === 'revoked') throw new UnauthenticatedError('Session revoked', 'revoked');
+  if (verdict === 'inactive') throw new InactiveUserError();
 }

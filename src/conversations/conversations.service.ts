@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ForbiddenError, InvalidInputError, NotFoundError } from '../common/errors/domain-errors';
+import { andThen, MaybePromise } from '../common/util/maybe-promise';
 import { DomainEvents } from '../events/domain-events';
 import { UsersService } from '../users/users.service';
 import { Conversation } from './conversation.entity';
@@ -76,9 +77,12 @@ export class ConversationsService {
   }
 
   /** For the chat gateway: 4004 on 'missing', 4003 on 'forbidden'. */
-  async access(conversationId: string, userId: string): Promise<ConversationAccess> {
-    if (await this.membership.isMember(conversationId, userId, () => this.conversations.isMember(conversationId, userId))) return 'ok';
-    return (await this.conversations.findById(conversationId)) ? 'forbidden' : 'missing';
+  /** Synchronous once the membership is known in memory (a socket's usual connect). */
+  access(conversationId: string, userId: string): MaybePromise<ConversationAccess> {
+    return andThen(this.membership.isMember(conversationId, userId, () => this.conversations.isMember(conversationId, userId)), async (member) => {
+      if (member) return 'ok';
+      return (await this.conversations.findById(conversationId)) ? 'forbidden' : 'missing';
+    });
   }
 
   isMember(conversationId: string, userId: string): Promise<boolean> {

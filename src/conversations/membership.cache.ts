@@ -1,4 +1,5 @@
 import { Injectable, OnModuleDestroy } from '@nestjs/common';
+import { MaybePromise } from '../common/util/maybe-promise';
 import { DomainEvents } from '../events/domain-events';
 
 const MAX_ENTRIES = 200_000;
@@ -23,17 +24,19 @@ export class MembershipCache implements OnModuleDestroy {
     this.unsubscribe.forEach((off) => off());
   }
 
-  async isMember(conversationId: string, userId: string, load: () => Promise<boolean>): Promise<boolean> {
+  /** From memory, synchronously, once a positive answer is known; otherwise `load()`'s answer. */
+  isMember(conversationId: string, userId: string, load: () => Promise<boolean>): MaybePromise<boolean> {
     const k = key(conversationId, userId);
     const cached = this.known.get(k);
     if (cached !== undefined) return cached;
-    const member = await load();
-    // Only positive answers: a "no" may become "yes" on another instance before its event arrives here.
-    if (member) {
-      if (this.known.size >= MAX_ENTRIES) this.known.delete(this.known.keys().next().value as string);
-      this.known.set(k, true);
-    }
-    return member;
+    return load().then((member) => {
+      // Only positive answers: a "no" may become "yes" on another instance before its event arrives here.
+      if (member) {
+        if (this.known.size >= MAX_ENTRIES) this.known.delete(this.known.keys().next().value as string);
+        this.known.set(k, true);
+      }
+      return member;
+    });
   }
 }
 

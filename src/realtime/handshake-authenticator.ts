@@ -4,6 +4,8 @@ import { timingSafeEqual, createHash } from 'node:crypto';
 import { AppConfig } from '../config/app-config';
 import { AuthService } from '../auth/auth.service';
 import { UnauthenticatedError } from '../common/errors/domain-errors';
+import { andThen, MaybePromise } from '../common/util/maybe-promise';
+import { AuthUser } from '../common/decorators/auth.decorators';
 import { ConnectionAuth } from './connection';
 
 /**
@@ -24,12 +26,15 @@ export class HandshakeAuthenticator {
     if (token) this.serviceTokenDigest = digest(token);
   }
 
-  /** `forUser`: the credential must be that user's (a re-auth on an open socket); another user's is 4001. */
-  async verify(kind: 'user' | 'service', method: string, secret: string, forUser?: string): Promise<ConnectionAuth> {
+  /**
+   * `forUser`: the credential must be that user's (a re-auth on an open socket); another user's is 4001.
+   * Synchronous when an access token's session and user are known in memory (the usual connect): then it
+   * returns the identity, or throws, at once.
+   */
+  verify(kind: 'user' | 'service', method: string, secret: string, forUser?: string): MaybePromise<ConnectionAuth> {
     if (!secret) throw new UnauthenticatedError('Missing credential', 'missing');
     if (kind === 'service') return this.verifyService(method, secret);
-    const user = method === 'ticket' ? await this.auth.authenticateTicket(secret) : await this.auth.authenticateAccessToken(secret, forUser);
-    return { kind: 'user', userId: user.userId, sessionId: user.sessionId, role: user.role, expiresAt: user.expiresAt };
+    return andThen(method === 'ticket' ? this.auth.authenticateTicket(secret) : this.auth.authenticateAccessToken(secret, forUser), userAuth);
   }
 
   /** Checks an identity already verified is still good (after a revocation raced the connect). */
@@ -49,5 +54,7 @@ export class HandshakeAuthenticator {
     return { kind: 'service', apiKeyId: key.apiKeyId, name: key.name };
   }
 }
+
+const userAuth = (user: AuthUser): ConnectionAuth => ({ kind: 'user', userId: user.userId, sessionId: user.sessionId, role: user.role, expiresAt: user.expiresAt });
 
 const digest = (s: string): Buffer => createHash('sha256').update(s).digest();

@@ -88,4 +88,20 @@ describe('SessionStateCache', () => {
     expect(await cache.check('s1', 'u1')).toBe('revoked');
     expect(cache.liveSessionIds()).toEqual([]);
   });
+
+  it('known(): undefined until the session and its user are loaded, then the verdict from memory, following events', async () => {
+    expect(cache.known('s1', 'u1')).toBeUndefined();
+    expect(await checkWith(() => undefined)).toBe('live');
+    const reads = rows.reads;
+    expect(cache.known('s1', 'u1')).toBe('live');
+    expect(cache.known('s1', 'u2')).toBe('revoked'); // another user's token for this session
+    expect(cache.known('s1', 'u1', FAR + 1)).toBe('revoked'); // past the session's expiry
+    events.emit('user.deactivated', { userId: 'u1' });
+    expect(cache.known('s1', 'u1')).toBe('inactive');
+    events.emit('user.changed', { userId: 'u1' });
+    expect(cache.known('s1', 'u1')).toBeUndefined(); // the user must be read again
+    events.emit('session.revoked', { sessionId: 's1', userId: 'u1', reason: 'admin' });
+    expect(cache.known('s1', 'u1')).toBe('revoked');
+    expect(rows.reads).toBe(reads);
+  });
 });

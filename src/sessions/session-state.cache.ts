@@ -44,6 +44,16 @@ export class SessionStateCache implements OnModuleDestroy {
     this.unsubscribe.forEach((off) => off());
   }
 
+  /** The verdict from memory alone; undefined when the session or its user must first be read (check() reads them). */
+  known(sessionId: string, userId: string, now = Date.now()): SessionVerdict | undefined {
+    const fact = this.sessions.get(sessionId);
+    if (!fact) return undefined;
+    if (fact.userId !== userId || fact.revoked || fact.expiresAt <= now) return 'revoked';
+    const user = this.userFacts.get(userId);
+    if (!user) return undefined;
+    return user.active ? 'live' : 'inactive';
+  }
+
   async check(sessionId: string, userId: string, now = Date.now()): Promise<SessionVerdict> {
     let fact = this.sessions.get(sessionId);
     if (!fact) {

@@ -1,5 +1,6 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { ForbiddenError, NotFoundError } from '../../common/errors/domain-errors';
+import { andThen, MaybePromise } from '../../common/util/maybe-promise';
 import { ConversationsService } from '../../conversations/conversations.service';
 import { ResourceCheck } from '../../realtime/nest/ws-decorators';
 import { wsTarget } from './ws-context';
@@ -14,12 +15,13 @@ import { wsTarget } from './ws-context';
 export class ConversationMemberGuard implements CanActivate {
   constructor(private readonly conversations: ConversationsService) {}
 
-  async canActivate(ctx: ExecutionContext): Promise<boolean> {
+  canActivate(ctx: ExecutionContext): MaybePromise<boolean> {
     const { conn, handshake } = wsTarget(ctx);
     if (!handshake) return true;
-    const access = await this.conversations.access(handshake.params.conversationId, conn.userId!);
-    if (access === 'missing') throw new NotFoundError('Conversation');
-    if (access === 'forbidden') throw new ForbiddenError('Not a member of this conversation');
-    return true;
+    return andThen(this.conversations.access(handshake.params.conversationId, conn.userId!), (access) => {
+      if (access === 'missing') throw new NotFoundError('Conversation');
+      if (access === 'forbidden') throw new ForbiddenError('Not a member of this conversation');
+      return true;
+    });
   }
 }

@@ -1,10 +1,16 @@
 import { UnauthenticatedError } from '../../common/errors/domain-errors';
+import { MaybePromise } from '../../common/util/maybe-promise';
 import { WsHandshake } from '../../realtime/ws-handshake';
 
-/** The secret the socket presented: from the upgrade request, or the first-frame `auth`. The first one found decides (CONTRACT §3). */
-export async function presentedSecret(handshake: WsHandshake): Promise<{ method: string; secret: string }> {
+export interface PresentedSecret { method: string; secret: string }
+
+/**
+ * The secret the socket presented: from the upgrade request (at once), or the first-frame `auth` (once it
+ * arrives). The first one found decides (CONTRACT §3).
+ */
+export function presentedSecret(handshake: WsHandshake): MaybePromise<PresentedSecret> {
   const c = handshake.credential;
   if (c.method === 'none') throw new UnauthenticatedError('No credential presented', 'missing');
-  if (c.method === 'message') return { method: c.method, secret: await handshake.authFrameToken() };
+  if (c.method === 'message') return handshake.authFrameToken().then((secret) => ({ method: c.method, secret }));
   return { method: c.method, secret: c.secret };
 }

@@ -29,3 +29,6 @@ export function wsContext(conn: Connection, data: unknown, pattern: string = HAN
 
 export const userAuth = (over: Partial<Extract<ConnectionAuth, { kind: 'user' }>> = {}): ConnectionAuth =>
   ({ kind: 'user', userId: 'u1', sessionId: 's1', role: 'user', expiresAt: Date.now() + 60_000, ...over });
+
+/** A guard's verdict as Nest's GuardsConsumer sees it: whether it answered at once (a value, or a throw) or later, as a promise. */
+export const verdictOf = (decide: () => unknown): Promise<unknown> => Promise.resolve().then(decide);

@@ -4,7 +4,7 @@ import { EntriesService } from '../../entries/entries.service';
 import { RESOURCE_CHECK } from '../../realtime/nest/ws-decorators';
 import { ConversationMemberGuard } from './conversation-member.guard';
 import { EntryOwnerGuard } from './entry-owner.guard';
-import { handshakeFor, testConnection, userAuth, wsContext } from './guard-testing';
+import { handshakeFor, testConnection, userAuth, verdictOf, wsContext } from './guard-testing';
 
 const header = { method: 'header' as const, source: 'authorization' as const, secret: 't' };
 
@@ -20,20 +20,20 @@ describe('EntryOwnerGuard', () => {
   it("passes the owner's entry to the gateway", async () => {
     accessForStream.mockResolvedValueOnce({ status: 'ok', entry });
     const conn = testConnection(userAuth());
-    await expect(guard.canActivate(wsContext(conn, handshakeFor(header, { entryId: 'e1' })))).resolves.toBe(true);
+    await expect(verdictOf(() => guard.canActivate(wsContext(conn, handshakeFor(header, { entryId: 'e1' }))))).resolves.toBe(true);
     expect(accessForStream).toHaveBeenCalledWith('e1', 'u1');
     expect(conn.context.entry).toBe(entry);
   });
 
   it("refuses another user's entry 4003 and a missing one 4004", async () => {
     accessForStream.mockResolvedValueOnce({ status: 'forbidden' }).mockResolvedValueOnce({ status: 'missing' });
-    await expect(guard.canActivate(wsContext(testConnection(userAuth()), handshakeFor(header, { entryId: 'e2' })))).rejects.toBeInstanceOf(ForbiddenError);
-    await expect(guard.canActivate(wsContext(testConnection(userAuth()), handshakeFor(header, { entryId: 'e3' })))).rejects.toBeInstanceOf(NotFoundError);
+    await expect(verdictOf(() => guard.canActivate(wsContext(testConnection(userAuth()), handshakeFor(header, { entryId: 'e2' }))))).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(verdictOf(() => guard.canActivate(wsContext(testConnection(userAuth()), handshakeFor(header, { entryId: 'e3' }))))).rejects.toBeInstanceOf(NotFoundError);
   });
 
   it('queries nothing on a frame', async () => {
     accessForStream.mockClear();
-    await expect(guard.canActivate(wsContext(testConnection(userAuth()), { id: 'f' }, 'ping'))).resolves.toBe(true);
+    await expect(verdictOf(() => guard.canActivate(wsContext(testConnection(userAuth()), { id: 'f' }, 'ping')))).resolves.toBe(true);
     expect(accessForStream).not.toHaveBeenCalled();
   });
 });
@@ -49,15 +49,15 @@ describe('ConversationMemberGuard', () => {
   it('lets a member in, refuses a non-member 4003 and an unknown conversation 4004', async () => {
     access.mockResolvedValueOnce('ok').mockResolvedValueOnce('forbidden').mockResolvedValueOnce('missing');
     const ctx = () => wsContext(testConnection(userAuth()), handshakeFor(header, { conversationId: 'c1' }));
-    await expect(guard.canActivate(ctx())).resolves.toBe(true);
+    await expect(verdictOf(() => guard.canActivate(ctx()))).resolves.toBe(true);
     expect(access).toHaveBeenCalledWith('c1', 'u1');
-    await expect(guard.canActivate(ctx())).rejects.toBeInstanceOf(ForbiddenError);
-    await expect(guard.canActivate(ctx())).rejects.toBeInstanceOf(NotFoundError);
+    await expect(verdictOf(() => guard.canActivate(ctx()))).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(verdictOf(() => guard.canActivate(ctx()))).rejects.toBeInstanceOf(NotFoundError);
   });
 
   it('queries nothing on a frame', async () => {
     access.mockClear();
-    await expect(guard.canActivate(wsContext(testConnection(userAuth()), { id: 'f' }, 'chat_message'))).resolves.toBe(true);
+    await expect(verdictOf(() => guard.canActivate(wsContext(testConnection(userAuth()), { id: 'f' }, 'chat_message')))).resolves.toBe(true);
     expect(access).not.toHaveBeenCalled();
   });
 });

@@ -1,6 +1,6 @@
 import { UnauthenticatedError } from '../../common/errors/domain-errors';
 import { HandshakeAuthenticator } from '../../realtime/handshake-authenticator';
-import { handshakeFor, testConnection, userAuth, wsContext } from './guard-testing';
+import { handshakeFor, testConnection, userAuth, verdictOf, wsContext } from './guard-testing';
 import { ServiceKeyGuard } from './service-key.guard';
 
 describe('ServiceKeyGuard', () => {
@@ -10,7 +10,7 @@ describe('ServiceKeyGuard', () => {
     const verify = jest.fn(async () => service);
     const conn = testConnection();
     const guard = new ServiceKeyGuard({ verify } as unknown as HandshakeAuthenticator);
-    await expect(guard.canActivate(wsContext(conn, handshakeFor({ method: 'subprotocol', source: 'subprotocol', secret: 'key' })))).resolves.toBe(true);
+    await expect(verdictOf(() => guard.canActivate(wsContext(conn, handshakeFor({ method: 'subprotocol', source: 'subprotocol', secret: 'key' }))))).resolves.toBe(true);
     expect(verify).toHaveBeenCalledWith('service', 'subprotocol', 'key');
     expect(conn.auth).toEqual(service);
   });
@@ -19,13 +19,13 @@ describe('ServiceKeyGuard', () => {
     const verify = jest.fn(async () => { throw new UnauthenticatedError('Invalid service key', 'service_key'); });
     const conn = testConnection();
     const guard = new ServiceKeyGuard({ verify } as unknown as HandshakeAuthenticator);
-    await expect(guard.canActivate(wsContext(conn, handshakeFor({ method: 'header', source: 'authorization', secret: 'jwt' })))).rejects.toMatchObject({ reason: 'service_key' });
+    await expect(verdictOf(() => guard.canActivate(wsContext(conn, handshakeFor({ method: 'header', source: 'authorization', secret: 'jwt' }))))).rejects.toMatchObject({ reason: 'service_key' });
     expect(conn.auth).toBeUndefined();
   });
 
   it('on a frame, lets only a service socket through', async () => {
     const guard = new ServiceKeyGuard({} as HandshakeAuthenticator);
-    await expect(guard.canActivate(wsContext(testConnection(service), { id: 's' }, 'start'))).resolves.toBe(true);
-    await expect(guard.canActivate(wsContext(testConnection(userAuth()), { id: 's' }, 'start'))).rejects.toBeInstanceOf(UnauthenticatedError);
+    await expect(verdictOf(() => guard.canActivate(wsContext(testConnection(service), { id: 's' }, 'start')))).resolves.toBe(true);
+    await expect(verdictOf(() => guard.canActivate(wsContext(testConnection(userAuth()), { id: 's' }, 'start')))).rejects.toBeInstanceOf(UnauthenticatedError);
   });
 });

@@ -1,5 +1,6 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { UnauthenticatedError } from '../../common/errors/domain-errors';
+import { andThen, MaybePromise } from '../../common/util/maybe-promise';
 import { HandshakeAuthenticator } from '../../realtime/handshake-authenticator';
 import { presentedSecret } from './credential';
 import { wsTarget } from './ws-context';
@@ -13,14 +14,16 @@ import { wsTarget } from './ws-context';
 export class ServiceKeyGuard implements CanActivate {
   constructor(private readonly authenticator: HandshakeAuthenticator) {}
 
-  async canActivate(ctx: ExecutionContext): Promise<boolean> {
+  canActivate(ctx: ExecutionContext): MaybePromise<boolean> {
     const { conn, handshake } = wsTarget(ctx);
     if (!handshake) {
       if (conn.auth?.kind !== 'service') throw new UnauthenticatedError('Not authenticated', 'missing');
       return true;
     }
-    const { method, secret } = await presentedSecret(handshake);
-    conn.auth = await this.authenticator.verify('service', method, secret);
-    return true;
+    return andThen(presentedSecret(handshake), ({ method, secret }) =>
+      andThen(this.authenticator.verify('service', method, secret), (auth) => {
+        conn.auth = auth;
+        return true;
+      }));
   }
 }

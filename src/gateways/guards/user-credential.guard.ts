@@ -1,6 +1,8 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { AppConfig } from '../../config/app-config';
+import { andThen, MaybePromise } from '../../common/util/maybe-promise';
 import { ConnectionLimitError, UnauthenticatedError } from '../../common/errors/domain-errors';
+import { Connection, ConnectionAuth } from '../../realtime/connection';
 import { ConnectionRegistry } from '../../realtime/connection-registry';
 import { CLIENT_FRAME } from '../../realtime/frame-types';
 import { HandshakeAuthenticator } from '../../realtime/handshake-authenticator';
@@ -24,7 +26,8 @@ export class UserCredentialGuard implements CanActivate {
     private readonly config: AppConfig,
   ) {}
 
-  async canActivate(ctx: ExecutionContext): Promise<boolean> {
+  /** Synchronous when the credential came with the upgrade and its session is known in memory (the usual connect). */
+  canActivate(ctx: ExecutionContext): MaybePromise<boolean> {
     const { conn, handshake, pattern } = wsTarget(ctx);
     if (!handshake) {
       const auth = conn.auth;
@@ -33,8 +36,11 @@ export class UserCredentialGuard implements CanActivate {
       if (pattern !== CLIENT_FRAME.AUTH && auth.expiresAt <= Date.now()) throw new UnauthenticatedError('Token expired', 'expired');
       return true;
     }
-    const { method, secret } = await presentedSecret(handshake);
-    const auth = await this.authenticator.verify('user', method, secret);
+    return andThen(presentedSecret(handshake), ({ method, secret }) =>
+      andThen(this.authenticator.verify('user', method, secret), (auth) => this.admit(conn, auth)));
+  }
+
+  private admit(conn: Connection, auth: ConnectionAuth): boolean {
     if (auth.kind === 'user' && this.registry.countForUser(auth.userId) >= this.config.ws.maxConnectionsPerUser) throw new ConnectionLimitError();
     conn.auth = auth;
     return true;

@@ -50,7 +50,8 @@ export class HandshakeRunner {
     const context = this.consumer.createContext([conn, handshake, HANDSHAKE], gateway.instance, gateway.handshakeHandler);
     context.setType('ws');
     try {
-      await this.activate(gateway.identityGuards, conn, context);
+      const identifying = this.activate(gateway.identityGuards, conn, context);
+      if (identifying) await identifying;
       if (!conn.auth) throw new UnauthenticatedError('No credential guard identified the socket', 'missing');
     } catch (err) {
       this.failAuth(conn, method, err);
@@ -59,7 +60,8 @@ export class HandshakeRunner {
     if (!conn.isOpen) return false;
     this.identified(conn, method);
     try {
-      await this.activate(gateway.resourceGuards, conn, context);
+      const checking = this.activate(gateway.resourceGuards, conn, context);
+      if (checking) await checking;
       // A revocation that landed while this socket was being checked may have found it in no index: check again.
       if (this.registry.revocationEpoch !== epoch && conn.isOpen) {
         await this.authenticator.recheck(conn.auth);
@@ -77,15 +79,23 @@ export class HandshakeRunner {
   /**
    * Nest's GuardsConsumer semantics (a boolean, a promise or an observable
    * decides), one guard at a time so a socket closed meanwhile stops the
-   * chain; only a guard that returns a promise or an observable is awaited.
+   * chain. Only a guard that returns a promise or an observable is waited
+   * for: when every guard answers at once (a token whose session is known in
+   * memory), so does this, with no promise (undefined), and a refusal is thrown.
    */
-  private async activate(guards: CanActivate[], conn: Connection, context: ExecutionContextHost): Promise<void> {
-    for (const guard of guards) {
-      if (!conn.isOpen) return;
-      const result = guard.canActivate(context);
-      const ok = typeof result === 'boolean' ? result : await this.consumer.pickResult(result);
-      if (!ok) throw new ForbiddenError('Forbidden');
+  private activate(guards: CanActivate[], conn: Connection, context: ExecutionContextHost, from = 0): Promise<void> | undefined {
+    for (let i = from; i < guards.length; i++) {
+      if (!conn.isOpen) return undefined;
+      const result = guards[i].canActivate(context);
+      if (typeof result !== 'boolean') {
+        return this.consumer.pickResult(result).then((ok) => {
+          if (!ok) throw new ForbiddenError('Forbidden');
+          return this.activate(guards, conn, context, i + 1);
+        });
+      }
+      if (!result) throw new ForbiddenError('Forbidden');
     }
+    return undefined;
   }
 
   /** Identity established: index it, count it, and say `ready`, subscribed but holding fan-out until the resource checks pass. */
