@@ -48,10 +48,9 @@ export class SessionStateCache implements OnModuleDestroy {
   known(sessionId: string, userId: string, now = Date.now()): SessionVerdict | undefined {
     const fact = this.sessions.get(sessionId);
     if (!fact) return undefined;
-    if (fact.userId !== userId || fact.revoked || fact.expiresAt <= now) return 'revoked';
+    if (refused(fact, userId, now)) return 'revoked';
     const user = this.userFacts.get(userId);
-    if (!user) return undefined;
-    return user.active ? 'live' : 'inactive';
+    return user && userVerdict(user);
   }
 
   async check(sessionId: string, userId: string, now = Date.now()): Promise<SessionVerdict> {
@@ -62,14 +61,14 @@ export class SessionStateCache implements OnModuleDestroy {
       fact = { userId: row.userId, revoked: row.revokedAt !== null, expiresAt: new Date(row.expiresAt).getTime() };
       if (fresh) remember(this.sessions, sessionId, fact);
     }
-    if (fact.userId !== userId || fact.revoked || fact.expiresAt <= now) return 'revoked';
+    if (refused(fact, userId, now)) return 'revoked';
     let user = this.userFacts.get(userId);
     if (!user) {
       const { value: row, fresh } = await this.load(() => this.users.findById(userId));
       user = { active: Boolean(row?.active), role: row?.role ?? 'user' };
       if (fresh) remember(this.userFacts, userId, user);
     }
-    return user.active ? 'live' : 'inactive';
+    return userVerdict(user);
   }
 
   /**
@@ -123,6 +122,10 @@ export class SessionStateCache implements OnModuleDestroy {
     return this.userFacts.get(userId)?.role;
   }
 }
+
+/** The session is not this user's, or is revoked or expired. */
+const refused = (fact: SessionFact, userId: string, now: number): boolean => fact.userId !== userId || fact.revoked || fact.expiresAt <= now;
+const userVerdict = (user: UserFact): SessionVerdict => (user.active ? 'live' : 'inactive');
 
 function remember<V>(map: Map<string, V>, key: string, value: V): void {
   if (map.size >= MAX_ENTRIES) map.delete(map.keys().next().value as string);
