@@ -40,6 +40,8 @@ const AUTH = process.env.CG_AUTH || 'header';
 // CG_TOP=n: also print each server's n costliest functions by their own instructions a connect, V8's compiled
 // JavaScript named from the map node writes with --perf-basic-prof (/tmp/perf-<pid>.map, removed after).
 const TOP = Number(process.env.CG_TOP || 0);
+// CG_KEEP=<dir>: keep each run's callgrind dumps (and, with CG_TOP, V8's perf map) there, for callgrind_annotate --tree=caller.
+const KEEP = process.env.CG_KEEP;
 if (!['header', 'first-frame'].includes(AUTH)) throw new Error(`CG_AUTH is header or first-frame, not ${AUTH}`);
 // valgrind names its control pipes after HOST; the service reads HOST too, so both sides are given the same.
 const HOST = '127.0.0.1';
@@ -117,6 +119,7 @@ async function run(target, dir) {
     await exited;
   }
   const dumps = fs.readdirSync(dir).filter((f) => f.startsWith('cg.out.')).map((f) => path.join(dir, f));
+  if (KEEP) { fs.mkdirSync(KEEP, { recursive: true }); for (const f of dumps) fs.copyFileSync(f, path.join(KEEP, `${baseline ? 'baseline' : path.basename(root)}.${path.basename(f)}`)); }
   const total = dumps.reduce((s, f) => s + Number((/^totals: (\d+)/m.exec(fs.readFileSync(f, 'utf8')) || [0, 0])[1]), 0);
   const annotate = dumps.map((f) => execFileSync('callgrind_annotate', ['--inclusive=yes', '--threshold=100', f], { maxBuffer: 1 << 28 }).toString()).join('\n');
   const inclusive = (re) => {
@@ -150,6 +153,7 @@ function topFunctions(dump) {
   const mapFile = `/tmp/perf-${pid}.map`;
   const code = fs.existsSync(mapFile) ? fs.readFileSync(mapFile, 'utf8').split('\n').map((l) => /^([0-9a-f]+) ([0-9a-f]+) (.*)$/.exec(l)).filter(Boolean)
     .map((m) => [parseInt(m[1], 16), parseInt(m[2], 16), m[3]]).sort((a, b) => a[0] - b[0]) : [];
+  if (pid && KEEP && fs.existsSync(mapFile)) fs.copyFileSync(mapFile, path.join(KEEP, path.basename(mapFile)));
   if (pid) fs.rmSync(mapFile, { force: true });
   const nameOf = (addr) => {
     let lo = 0; let hi = code.length - 1; let at = -1;
