@@ -42,6 +42,8 @@ const AUTH = process.env.CG_AUTH || 'header';
 const TOP = Number(process.env.CG_TOP || 0);
 // CG_KEEP=<dir>: keep each run's callgrind dumps (and, with CG_TOP, V8's perf map) there, for callgrind_annotate --tree=caller.
 const KEEP = process.env.CG_KEEP;
+// CG_CACHE_SIM=1: also simulate the caches (valgrind --cache-sim=yes; ~2x slower) and print misses a connect (L1 data, last level).
+const CACHE_SIM = process.env.CG_CACHE_SIM === '1';
 if (!['header', 'first-frame'].includes(AUTH)) throw new Error(`CG_AUTH is header or first-frame, not ${AUTH}`);
 // valgrind names its control pipes after HOST; the service reads HOST too, so both sides are given the same.
 const HOST = '127.0.0.1';
@@ -90,7 +92,7 @@ async function run(target, dir) {
   const merged = { ...process.env, ...env, HOST };
   delete merged.REDIS_URL;
   delete merged.DATABASE_URL;
-  const server = spawn('taskset', ['-c', '1', 'valgrind', '--tool=callgrind', '--instr-atstart=no', '--smc-check=all-non-file', `--callgrind-out-file=${out}`, process.execPath, ...(TOP ? ['--perf-basic-prof'] : []), ...script],
+  const server = spawn('taskset', ['-c', '1', 'valgrind', '--tool=callgrind', '--instr-atstart=no', '--smc-check=all-non-file', ...(CACHE_SIM ? ['--cache-sim=yes'] : []), `--callgrind-out-file=${out}`, process.execPath, ...(TOP ? ['--perf-basic-prof'] : []), ...script],
     { cwd: root, env: merged, stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   server.stdout.on('data', (d) => { log += d; });
@@ -121,6 +123,17 @@ async function run(target, dir) {
   const dumps = fs.readdirSync(dir).filter((f) => f.startsWith('cg.out.')).map((f) => path.join(dir, f));
   if (KEEP) { fs.mkdirSync(KEEP, { recursive: true }); for (const f of dumps) fs.copyFileSync(f, path.join(KEEP, `${baseline ? 'baseline' : path.basename(root)}.${path.basename(f)}`)); }
   const total = dumps.reduce((s, f) => s + Number((/^totals: (\d+)/m.exec(fs.readFileSync(f, 'utf8')) || [0, 0])[1]), 0);
+  // With CG_CACHE_SIM: every event of the dumps summed (Ir Dr Dw I1mr D1mr D1mw ILmr DLmr DLmw), a connect.
+  const events = {};
+  if (CACHE_SIM) {
+    for (const f of dumps) {
+      const text = fs.readFileSync(f, 'utf8');
+      const names = ((/^events: (.*)$/m.exec(text) || [])[1] || '').trim().split(/\s+/);
+      const counts = ((/^totals: (.*)$/m.exec(text) || [])[1] || '').trim().split(/\s+/).map(Number);
+      names.forEach((n, i) => { events[n] = (events[n] || 0) + (counts[i] || 0); });
+    }
+  }
+  const cache = CACHE_SIM ? `cache misses a connect: L1 instruction ${Math.round(events.I1mr / COUNTED)}, L1 data ${Math.round((events.D1mr + events.D1mw) / COUNTED)} (reads ${Math.round(events.D1mr / COUNTED)}), last level ${Math.round((events.ILmr + events.DLmr + events.DLmw) / COUNTED)} (data ${Math.round((events.DLmr + events.DLmw) / COUNTED)}); data accesses ${Math.round((events.Dr + events.Dw) / COUNTED / 1000)}k` : null;
   const annotate = dumps.map((f) => execFileSync('callgrind_annotate', ['--inclusive=yes', '--threshold=100', f], { maxBuffer: 1 << 28 }).toString()).join('\n');
   const inclusive = (re) => {
     const line = annotate.split('\n').find((l) => re.test(l));
@@ -143,6 +156,7 @@ async function run(target, dir) {
     marking: per(inclusive(/IncrementalMarking::Step\(/) + inclusive(/MarkCompactCollector::CollectGarbage\(\)/)),
     scavenges: per(inclusive(/ScavengerCollector::CollectGarbage\(\)/)),
     compiling: per(compiling),
+    cache,
     top,
   };
 }
@@ -183,6 +197,7 @@ function topFunctions(dump) {
       try {
         const f = await run(target, dir);
         console.log([target, r, f.total, f.withoutCompiling, f.errors, f.marking, f.scavenges, f.compiling].join('\t'));
+        if (f.cache) console.log(`  ${f.cache}`);
         for (const line of f.top) console.log(`  ${line}`);
       } finally {
         fs.rmSync(dir, { recursive: true, force: true });
