@@ -42,7 +42,7 @@ const AUTH = process.env.CG_AUTH || 'header';
 const TOP = Number(process.env.CG_TOP || 0);
 // CG_KEEP=<dir>: keep each run's callgrind dumps (and, with CG_TOP, V8's perf map) there, for callgrind_annotate --tree=caller.
 const KEEP = process.env.CG_KEEP;
-// CG_CACHE_SIM=1: also simulate the caches (valgrind --cache-sim=yes; ~2x slower) and print misses a connect (L1 data, last level).
+// CG_CACHE_SIM=1: also simulate the caches (valgrind --cache-sim=yes; ~2x slower) and print misses a connect (L1 instruction and data, last level).
 const CACHE_SIM = process.env.CG_CACHE_SIM === '1';
 if (!['header', 'first-frame'].includes(AUTH)) throw new Error(`CG_AUTH is header or first-frame, not ${AUTH}`);
 // valgrind names its control pipes after HOST; the service reads HOST too, so both sides are given the same.

@@ -118,18 +118,19 @@ async function benchAll(live, ctx) {
   // process's first thousands of connects carry V8's compiles, on its helper threads and counted in its CPU:
   // on 2026-12-06 the first two 6,000-connect runs of every server carried 30–50 µs a connect on those
   // threads, later runs 2–10 (docs/capacity.md §1). The table's CPU rows are for the steady state.
+  const connectCfg = (auth, s) => ({ scenario: 'connect', count: P.connects, maxMs: P.connectMs, concurrency: P.concurrency, auth, token: s.token, conversationId: s.conversationId });
   if (wanted('connect')) {
     for (const auth of ['header', 'frame']) {
       for (const [k, server] of Object.entries(live)) {
         if (!alive(k)) continue;
-        const r = await runLoad(server, { scenario: 'connect', count: P.connects, maxMs: P.connectMs, concurrency: P.concurrency, auth, token: server.token, conversationId: server.conversationId });
+        const r = await runLoad(server, connectCfg(auth, server));
         log(`  ${k} connect/${auth} warm-up (not counted): ${fmt.n(r.connectsPerSec)} /s, server ${fmt.n(r.serverCpuUs / r.ok, 1)} µs CPU/connect`);
         await sleep(500);
       }
     }
   }
   for (const auth of ['header', 'frame']) {
-    await scenario(`connect_${auth}`, (k, s) => ({ scenario: 'connect', count: P.connects, maxMs: P.connectMs, concurrency: P.concurrency, auth, token: s.token, conversationId: s.conversationId }),
+    await scenario(`connect_${auth}`, (k, s) => connectCfg(auth, s),
       plainRun((r) => `connect/${auth}: ${fmt.n(r.connectsPerSec)} /s, server ${fmt.n(r.serverCpuUs / r.ok, 1)} µs CPU/connect, loader CPU ${fmt.n(r.loaderCpuShare * 100)}%`),
       (runs) => ({ perSec: median(runs.map((r) => r.connectsPerSec)), cpuUs: median(runs.map((r) => r.serverCpuUs / r.ok)), loaderShare: median(runs.map((r) => r.loaderCpuShare)), runs: runs.map((r) => r.connectsPerSec) }));
   }
