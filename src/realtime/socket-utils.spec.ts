@@ -90,18 +90,36 @@ describe('HeartbeatSweep', () => {
     sweep.stop();
   });
 
-  it('walks the live set: a socket removed before its part comes is not pinged, one added is, within the interval', () => {
+  it('walks the live set: a socket removed before its part comes is not pinged, one added is, within an interval of being added', () => {
     const conns = sockets(100);
     const registry = registryOf(conns);
     const sweep = new HeartbeatSweep(() => registry, interval, SHARDS);
     jest.advanceTimersByTime(tick);
     const gone = conns.find((c) => c.ws.pings === 0)!;
     registry.remove(gone);
+    // Its part is where its random id falls: one the first tick has passed (1 in SHARDS), or one still to come.
     const late = sockets(1)[0];
     registry.admit(late);
     jest.advanceTimersByTime(interval - tick);
     expect(gone.ws.pings).toBe(0);
     expect(conns.filter((c) => c !== gone).every((c) => c.ws.pings === 1)).toBe(true);
+    expect(late.ws.pings).toBe(shardOf(late.id) === 0 ? 0 : 1);
+    jest.advanceTimersByTime(tick); // one interval since it was added: every part visited once
+    expect(late.ws.pings).toBe(1);
+    sweep.stop();
+  });
+
+  it('pings a socket added into the part just swept at that part\'s next turn', () => {
+    const conns = sockets(100);
+    const registry = registryOf(conns);
+    const sweep = new HeartbeatSweep(() => registry, interval, SHARDS);
+    jest.advanceTimersByTime(tick); // part 0 swept
+    let late = sockets(1)[0];
+    while (shardOf(late.id) !== 0) late = sockets(1)[0];
+    registry.admit(late);
+    jest.advanceTimersByTime(interval - tick);
+    expect(late.ws.pings).toBe(0);
+    jest.advanceTimersByTime(tick);
     expect(late.ws.pings).toBe(1);
     sweep.stop();
   });
