@@ -1,5 +1,7 @@
 import { UnauthenticatedError } from '../../common/errors/domain-errors';
-import { MaybePromise } from '../../common/util/maybe-promise';
+import { andThen, MaybePromise } from '../../common/util/maybe-promise';
+import type { ConnectionAuth } from '../../realtime/connection';
+import type { HandshakeAuthenticator } from '../../realtime/handshake-authenticator';
 import { WsHandshake } from '../../realtime/ws-handshake';
 
 export interface PresentedSecret { method: string; secret: string }
@@ -13,4 +15,9 @@ export function presentedSecret(handshake: WsHandshake): MaybePromise<PresentedS
   if (c.method === 'none') throw new UnauthenticatedError('No credential presented', 'missing');
   if (c.method === 'message') return handshake.authFrameToken().then((secret) => ({ method: c.method, secret }));
   return { method: c.method, secret: c.secret };
+}
+
+/** The presented secret, verified as a `kind` credential: at once when both steps answer at once, else a promise. */
+export function verifiedCredential(handshake: WsHandshake, authenticator: HandshakeAuthenticator, kind: 'user' | 'service'): MaybePromise<ConnectionAuth> {
+  return andThen(presentedSecret(handshake), ({ method, secret }) => authenticator.verify(kind, method, secret));
 }

@@ -2,7 +2,7 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { UnauthenticatedError } from '../../common/errors/domain-errors';
 import { andThen, MaybePromise } from '../../common/util/maybe-promise';
 import { HandshakeAuthenticator } from '../../realtime/handshake-authenticator';
-import { presentedSecret } from './credential';
+import { verifiedCredential } from './credential';
 import { wsTarget } from './ws-context';
 
 /**
@@ -20,10 +20,9 @@ export class ServiceKeyGuard implements CanActivate {
       if (conn.auth?.kind !== 'service') throw new UnauthenticatedError('Not authenticated', 'missing');
       return true;
     }
-    return andThen(presentedSecret(handshake), ({ method, secret }) =>
-      andThen(this.authenticator.verify('service', method, secret), (auth) => {
-        conn.auth = auth;
-        return true;
-      }));
+    return andThen(verifiedCredential(handshake, this.authenticator, 'service'), (auth) => {
+      conn.auth = auth;
+      return true;
+    });
   }
 }

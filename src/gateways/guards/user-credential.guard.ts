@@ -7,7 +7,7 @@ import { ConnectionRegistry } from '../../realtime/connection-registry';
 import { CLIENT_FRAME } from '../../realtime/frame-types';
 import { HandshakeAuthenticator } from '../../realtime/handshake-authenticator';
 import { SessionStateCache } from '../../sessions/session-state.cache';
-import { presentedSecret } from './credential';
+import { verifiedCredential } from './credential';
 import { wsTarget } from './ws-context';
 
 /**
@@ -36,8 +36,7 @@ export class UserCredentialGuard implements CanActivate {
       if (pattern !== CLIENT_FRAME.AUTH && auth.expiresAt <= Date.now()) throw new UnauthenticatedError('Token expired', 'expired');
       return true;
     }
-    return andThen(presentedSecret(handshake), ({ method, secret }) =>
-      andThen(this.authenticator.verify('user', method, secret), (auth) => this.admit(conn, auth)));
+    return andThen(verifiedCredential(handshake, this.authenticator, 'user'), (auth) => this.admit(conn, auth));
   }
 
   private admit(conn: Connection, auth: ConnectionAuth): boolean {
