@@ -10,7 +10,8 @@ const os = require('node:os');
 const path = require('node:path');
 const crypto = require('node:crypto');
 const { execFileSync } = require('node:child_process');
-const { spawnPinned, cpuUs, httpJson, sleep, HAS_TASKSET } = require('./lib/proc');
+const { spawnPinned, httpJson, sleep, HAS_TASKSET } = require('./lib/proc');
+const { runLoad } = require('./lib/run-load');
 const { median } = require('./lib/stats');
 const { calibrate } = require('./lib/calibrate');
 const tail = require('./lib/tail');
@@ -41,35 +42,6 @@ const wanted = (name) => !ONLY || ONLY.has(name.replace(/(_.*|\d+)$/, ''));
 // BENCH_BEFORE_ROOT=<another checkout, built>: adds server `before` for an A/B of two Portcullis builds in one run.
 const ADAPTERS = { baseline: refs.baseline, socketio: refs.socketio, portcullis, ...(process.env.BENCH_BEFORE_ROOT ? { before: portcullis.at(process.env.BENCH_BEFORE_ROOT) } : {}) };
 const log = (...a) => console.log(...a);
-
-/** Runs one load-generator process on CPU 0; samples server CPU at its marks. */
-function runLoad(server, cfg, { onHolding, timeoutMs = 180000 } = {}) {
-  return new Promise((resolve) => {
-    const child = spawnPinned(0, [path.join(__dirname, 'load', 'client.js'), JSON.stringify({ ...cfg, target: server.target, deadlineMs: timeoutMs - 10000 })], { cwd: ROOT });
-    let buf = ''; let err = ''; let cpuA = NaN; let cpuB = NaN; let result = null;
-    const kill = setTimeout(() => { child.kill('SIGKILL'); }, timeoutMs);
-    child.stderr.on('data', (d) => { err = (err + d).slice(-2000); });
-    child.stdout.on('data', async (d) => {
-      buf += d;
-      let i;
-      while ((i = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, i); buf = buf.slice(i + 1);
-        if (line === 'MARK start') cpuA = cpuUs(server.pid);
-        else if (line === 'MARK end') cpuB = cpuUs(server.pid);
-        else if (line.startsWith('HOLDING ')) {
-          const info = JSON.parse(line.slice(8));
-          try { await onHolding(info); } finally { child.stdin.write('release\n'); }
-        } else if (line.startsWith('RESULT ')) result = JSON.parse(line.slice(7));
-      }
-    });
-    child.on('exit', () => {
-      clearTimeout(kill);
-      if (!result) result = { error: `load generator exited without a result: ${err.trim().split('\n').slice(-3).join(' | ')}` };
-      result.serverCpuUs = cpuB - cpuA;
-      resolve(result);
-    });
-  });
-}
 
 async function mem(server) {
   const r = await httpJson('GET', `http://127.0.0.1:${server.probePort}/mem`);
