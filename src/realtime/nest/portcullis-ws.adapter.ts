@@ -162,7 +162,9 @@ export class PortcullisWsAdapter extends WsAdapter {
 
   private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     if (this.draining) return rejectUpgrade(socket, 503, 'Service Unavailable');
-    const pathname = (req.url ?? '/').split('?')[0];
+    const url = req.url ?? '/';
+    const query = url.indexOf('?');
+    const pathname = query < 0 ? url : url.slice(0, query);
     let params: Record<string, string> | undefined;
     let endpoint: WsEndpoint | undefined;
     for (const e of this.endpoints.values()) if ((params = e.match(pathname)) !== undefined) { endpoint = e; break; }
