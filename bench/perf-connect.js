@@ -103,7 +103,7 @@ async function main() {
     if (!live.baseline || Object.keys(live).length < 2) throw new Error('needs the baseline and a Portcullis build');
     const cfg = (s) => ({ scenario: 'connect', count: CONNECTS, maxMs: 6000, concurrency: 32, auth: AUTH, token: s.token, conversationId: s.conversationId });
     for (const [k, s] of Object.entries(live)) for (let i = 0; i < 2; i++) { const r = await runLoad(s, cfg(s)); if (r.error) throw new Error(`${k} warm-up: ${r.error}`); }
-    const per = {}; for (const k of Object.keys(live)) per[k] = { samples: new Map(), total: 0, connects: 0, cpuUs: 0 };
+    const per = {}; for (const k of Object.keys(live)) per[k] = { samples: new Map(), total: 0, connects: 0, cpuUs: 0, files: [] };
     for (let round = 0; round < ROUNDS; round++) {
       const order = round % 2 ? Object.keys(live).reverse() : Object.keys(live);
       for (const k of order) {
@@ -115,10 +115,14 @@ async function main() {
         rec.kill('SIGINT');
         await new Promise((resolve) => rec.once('exit', resolve));
         if (r.error || r.errors) throw new Error(`${k} round ${round + 1}: ${r.error || `${r.errors} errors`}`);
-        per[k].connects += r.ok; per[k].cpuUs += r.serverCpuUs;
-        per[k].total += attribute(file, per[k].samples);
-        fs.rmSync(file, { force: true });
+        per[k].connects += r.ok; per[k].cpuUs += r.serverCpuUs; per[k].files.push(file);
       }
+    }
+    // Named once the servers are gone and V8 has written its last map entry (below).
+    for (const s of Object.values(live)) await s.stop();
+    for (const [k, s] of Object.entries(live)) {
+      latestNames(`/tmp/perf-${s.pid}.map`);
+      for (const file of per[k].files) per[k].total += attribute(file, per[k].samples);
     }
     report(per);
   } finally {
@@ -128,6 +132,33 @@ async function main() {
     }
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * V8 appends a line to its perf map for each piece of code it makes, and code
+ * made later may take the place of code collected earlier; perf names an
+ * address by the first line that covers it, which names steady-state code
+ * after whatever ran at startup in its place (a bench once showed multer on the
+ * connect path). Rewrites the map so the latest line wins where lines overlap:
+ * the samples are all taken after the warm-up, from the code that stays.
+ */
+function latestNames(mapFile) {
+  if (!fs.existsSync(mapFile)) return;
+  const entries = fs.readFileSync(mapFile, 'utf8').split('\n').filter(Boolean).map((line, i) => {
+    const [start, size] = line.split(' ', 2).map((h) => parseInt(h, 16));
+    return { start, end: start + size, i, line };
+  });
+  entries.sort((a, b) => a.start - b.start || b.i - a.i);
+  const kept = [];
+  for (const e of entries) {
+    const last = kept[kept.length - 1];
+    if (last && e.start < last.end) {
+      if (e.i > last.i) kept[kept.length - 1] = e;
+      continue;
+    }
+    kept.push(e);
+  }
+  fs.writeFileSync(mapFile, `${kept.map((e) => e.line).join('\n')}\n`);
 }
 
 function report(per) {

@@ -47,8 +47,9 @@ export class WsEndpoint {
    * Path params (`{conversationId}`) when the path matches, else undefined (also
    * when a segment's percent-escapes are malformed). Runs on every upgrade: built
    * with a plain loop, and a segment is decoded only when it holds a `%` (without
-   * one, decoding returns it unchanged), which a perf profile put at ~3 µs a
-   * connect less than `Object.fromEntries` and `decodeURIComponent` for each.
+   * one, decoding returns it unchanged): `Object.fromEntries` and a
+   * `decodeURIComponent` for each segment took ~3 µs of a connect in a perf
+   * profile (bench/perf-connect.js; docs/capacity.md §1).
    */
   match(pathname: string): Record<string, string> | undefined {
     const m = this.re.exec(pathname);
