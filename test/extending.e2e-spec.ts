@@ -1,7 +1,7 @@
 import { CanActivate, ExecutionContext, Injectable, Module, UseGuards } from '@nestjs/common';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { Test } from '@nestjs/testing';
-import { ConnectedSocket, MessageBody, SubscribeMessage, WebSocketGateway, WsResponse } from '@nestjs/websockets';
+import { ConnectedSocket, MessageBody, OnGatewayConnection, OnGatewayDisconnect, SubscribeMessage, WebSocketGateway, WsResponse } from '@nestjs/websockets';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -47,7 +47,35 @@ class EchoGateway extends RealtimeGateway {
   }
 }
 
-@Module({ imports: [RealtimeModule], providers: [EchoGateway, RoomOpenGuard] })
+/** What the lifecycle hooks heard: Nest's own callbacks, run by the adapter only for a gateway that has them. */
+const hooks: string[] = [];
+
+@WebSocketGateway({ path: '/ws/test-hooks/:room' })
+@UseGuards(UserCredentialGuard, ActiveUserGuard)
+class HooksGateway extends RealtimeGateway implements OnGatewayConnection, OnGatewayDisconnect {
+  handleConnection(conn: Connection): void {
+    hooks.push(`connected ${conn.resource.room} ${conn.userId}`);
+  }
+
+  handleDisconnect(conn: Connection): void {
+    hooks.push(`disconnected ${conn.resource.room}`);
+  }
+
+  @SubscribeMessage('chat_message')
+  echo(@MessageBody('payload') body: ChatPayload): WsResponse<{ echo: string }> {
+    return { event: 'status', data: { echo: body.content } };
+  }
+}
+
+@WebSocketGateway({ path: '/ws/test-disconnect/:room' })
+@UseGuards(UserCredentialGuard)
+class DisconnectHookGateway extends RealtimeGateway implements OnGatewayDisconnect {
+  handleDisconnect(conn: Connection): void {
+    hooks.push(`left ${conn.resource.room}`);
+  }
+}
+
+@Module({ imports: [RealtimeModule], providers: [EchoGateway, RoomOpenGuard, HooksGateway, DisconnectHookGateway] })
 class EchoModule {}
 
 describe('adding an endpoint is a NestJS task (e2e)', () => {
@@ -70,7 +98,7 @@ describe('adding an endpoint is a NestJS task (e2e)', () => {
     await t.close();
     rmSync(dir, { recursive: true, force: true });
   });
-  beforeEach(() => { seen.length = 0; handled.length = 0; });
+  beforeEach(() => { seen.length = 0; handled.length = 0; hooks.length = 0; });
 
   it('a bad token closes 4001 at the handshake: no frame reaches the handler, and no later guard ran', async () => {
     const c = WsTestClient.connect(url('lobby'), { headers: { Authorization: 'Bearer not-a-token' } });
@@ -127,4 +155,37 @@ describe('adding an endpoint is a NestJS task (e2e)', () => {
     expect(handled).toEqual([]);
     c.close();
   });
+
+  it("a gateway's handleConnection and handleDisconnect run once each, after the guards, and its handlers still get frames", async () => {
+    const refused = WsTestClient.connect(`${t.wsUrl}/ws/test-hooks/den`, { headers: { Authorization: 'Bearer not-a-token' } });
+    expect((await refused.closedWithin()).code).toBe(4001);
+    const c = WsTestClient.connect(`${t.wsUrl}/ws/test-hooks/den`, { headers: { Authorization: `Bearer ${alice.accessToken}` } });
+    await c.next('ready');
+    const id = c.send('chat_message', { content: 'hi' });
+    expect(await c.next('status')).toMatchObject({ refId: id, payload: { echo: 'hi' } });
+    expect(hooks).toEqual([`connected den ${alice.id}`]);
+    c.close();
+    await c.closedWithin();
+    await waitFor(() => hooks.length === 2);
+    expect(hooks).toEqual([`connected den ${alice.id}`, 'disconnected den']);
+  });
+
+  it('a gateway with only handleDisconnect hears of each accepted socket closing', async () => {
+    const c = WsTestClient.connect(`${t.wsUrl}/ws/test-disconnect/attic`, { headers: { Authorization: `Bearer ${alice.accessToken}` } });
+    await c.next('ready');
+    c.close();
+    await c.closedWithin();
+    await waitFor(() => hooks.length === 1);
+    expect(hooks).toEqual(['left attic']);
+  });
 });
+
+/** Resolves once `done()` holds, checked every few milliseconds (the server's close handling runs after the client's); throws after `ms`. */
+async function waitFor(done: () => boolean, ms = 3000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error(`not within ${ms} ms; hooks heard: ${JSON.stringify(hooks)}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+

@@ -215,7 +215,7 @@ export class PortcullisWsAdapter extends WsAdapter {
     void conn.run(async () => {
       const accepted = await this.d.runner.run(conn, handshake, endpoint.gateway!);
       this.slots.release(conn);
-      if (accepted) endpoint.onConnection!(conn, handshake);
+      if (accepted) endpoint.accepted(conn, handshake);
     });
   }
 

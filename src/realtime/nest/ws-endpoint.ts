@@ -23,6 +23,12 @@ export interface ResolvedGateway {
   handshakeHandler: (...args: unknown[]) => unknown;
   /** Whether the gateway implements `handleDisconnect` (Nest's disconnect hook is bound per socket only then). */
   handlesDisconnect: boolean;
+  /**
+   * Whether the gateway implements `handleConnection` or `handleDisconnect`:
+   * only then is Nest's connection callback run for an accepted socket (see
+   * WsEndpoint.accepted).
+   */
+  hasLifecycleHooks: boolean;
   /** The @SubscribeMessage handlers through Nest's pipeline by frame type, made once for every socket of the gateway. */
   handlers: ReadonlyMap<string, GatewayHandler>;
 }
@@ -32,6 +38,21 @@ export class WsEndpoint {
   gateway?: ResolvedGateway;
   /** NestJS's connection callback: runs `handleConnection` and binds the message handlers. */
   onConnection?: (...args: unknown[]) => void;
+
+  /**
+   * A socket's handshake has been accepted: from here on it takes frames.
+   * Nest's connection callback feeds `handleConnection`, binds the
+   * disconnect hook, and binds every @SubscribeMessage handler to the socket
+   * before handing them to `bindMessageHandlers`, which sets the gateway's
+   * shared ones instead. For a gateway with neither hook that binding is all
+   * it does, ~1.1 KiB and a few µs a connect (docs/capacity.md §1), so the
+   * shared handlers are set here directly.
+   */
+  accepted(conn: Connection, handshake: unknown): void {
+    const gateway = this.gateway!;
+    if (gateway.hasLifecycleHooks) this.onConnection!(conn, handshake);
+    else conn.handlers = gateway.handlers;
+  }
   private readonly re: RegExp;
   private readonly names: string[] = [];
 
@@ -98,6 +119,7 @@ export function resolveGateway(container: NestContainer, path: string): Resolved
     arrived: typeof hooks.frameArrived === 'function' ? hooks.frameArrived.bind(instance) as ResolvedGateway['arrived'] : undefined,
     handshakeHandler: handleConnection ?? function handshake() { return undefined; },
     handlesDisconnect: typeof hooks.handleDisconnect === 'function',
+    hasLifecycleHooks: typeof handleConnection === 'function' || typeof hooks.handleDisconnect === 'function',
     handlers: createGatewayHandlers(container, instance, module.token),
   };
 }
