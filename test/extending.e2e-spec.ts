@@ -18,6 +18,7 @@ import { ResourceCheck } from '../src/realtime/nest/ws-decorators';
 import { RealtimeModule } from '../src/realtime/realtime.module';
 import { WsHandshake } from '../src/realtime/ws-handshake';
 import { createUser, TestUser } from './helpers/factories';
+import { eventually } from './helpers/scaleout-cluster';
 import { TestApp } from './helpers/test-app';
 import { WsTestClient } from './helpers/ws-client';
 
@@ -166,8 +167,7 @@ describe('adding an endpoint is a NestJS task (e2e)', () => {
     expect(hooks).toEqual([`connected den ${alice.id}`]);
     c.close();
     await c.closedWithin();
-    await waitFor(() => hooks.length === 2);
-    expect(hooks).toEqual([`connected den ${alice.id}`, 'disconnected den']);
+    expect(await eventually(async () => [...hooks], (h) => h.length === 2)).toEqual([`connected den ${alice.id}`, 'disconnected den']);
   });
 
   it('a gateway with only handleDisconnect hears of each accepted socket closing', async () => {
@@ -175,17 +175,7 @@ describe('adding an endpoint is a NestJS task (e2e)', () => {
     await c.next('ready');
     c.close();
     await c.closedWithin();
-    await waitFor(() => hooks.length === 1);
-    expect(hooks).toEqual(['left attic']);
+    expect(await eventually(async () => [...hooks], (h) => h.length === 1)).toEqual(['left attic']);
   });
 });
-
-/** Resolves once `done()` holds, checked every few milliseconds (the server's close handling runs after the client's); throws after `ms`. */
-async function waitFor(done: () => boolean, ms = 3000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error(`not within ${ms} ms; hooks heard: ${JSON.stringify(hooks)}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 

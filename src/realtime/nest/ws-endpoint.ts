@@ -23,12 +23,8 @@ export interface ResolvedGateway {
   handshakeHandler: (...args: unknown[]) => unknown;
   /** Whether the gateway implements `handleDisconnect` (Nest's disconnect hook is bound per socket only then). */
   handlesDisconnect: boolean;
-  /**
-   * Whether the gateway implements `handleConnection` or `handleDisconnect`:
-   * only then is Nest's connection callback run for an accepted socket (see
-   * WsEndpoint.accepted).
-   */
-  hasLifecycleHooks: boolean;
+  /** Whether the gateway implements `handleConnection` (Nest's connection callback runs per socket only then, or with `handleDisconnect`). */
+  handlesConnection: boolean;
   /** The @SubscribeMessage handlers through Nest's pipeline by frame type, made once for every socket of the gateway. */
   handlers: ReadonlyMap<string, GatewayHandler>;
 }
@@ -38,6 +34,16 @@ export class WsEndpoint {
   gateway?: ResolvedGateway;
   /** NestJS's connection callback: runs `handleConnection` and binds the message handlers. */
   onConnection?: (...args: unknown[]) => void;
+  private readonly re: RegExp;
+  private readonly names: string[] = [];
+
+  constructor(readonly path: string) {
+    const pattern = path.replace(/:([A-Za-z]+)/g, (_, name: string) => {
+      this.names.push(name);
+      return '([^/]+)';
+    });
+    this.re = new RegExp(`^${pattern}/?$`);
+  }
 
   /**
    * A socket's handshake has been accepted: from here on it takes frames.
@@ -50,18 +56,8 @@ export class WsEndpoint {
    */
   accepted(conn: Connection, handshake: unknown): void {
     const gateway = this.gateway!;
-    if (gateway.hasLifecycleHooks) this.onConnection!(conn, handshake);
+    if (gateway.handlesConnection || gateway.handlesDisconnect) this.onConnection!(conn, handshake);
     else conn.handlers = gateway.handlers;
-  }
-  private readonly re: RegExp;
-  private readonly names: string[] = [];
-
-  constructor(readonly path: string) {
-    const pattern = path.replace(/:([A-Za-z]+)/g, (_, name: string) => {
-      this.names.push(name);
-      return '([^/]+)';
-    });
-    this.re = new RegExp(`^${pattern}/?$`);
   }
 
   /**
@@ -119,7 +115,7 @@ export function resolveGateway(container: NestContainer, path: string): Resolved
     arrived: typeof hooks.frameArrived === 'function' ? hooks.frameArrived.bind(instance) as ResolvedGateway['arrived'] : undefined,
     handshakeHandler: handleConnection ?? function handshake() { return undefined; },
     handlesDisconnect: typeof hooks.handleDisconnect === 'function',
-    hasLifecycleHooks: typeof handleConnection === 'function' || typeof hooks.handleDisconnect === 'function',
+    handlesConnection: typeof handleConnection === 'function',
     handlers: createGatewayHandlers(container, instance, module.token),
   };
 }
