@@ -128,6 +128,14 @@ describe('REST conversations (e2e)', () => {
       expect(await svc.isMember(c.id, outsider.id)).toBe(false);
     });
 
+    it('answers a known member at once, with no promise for the connect-time guard to wait on', async () => {
+      const c = await createConversation(owner);
+      expect(await svc.access(c.id, owner.id)).toBe('ok');
+      expect(svc.access(c.id, owner.id)).toBe('ok');
+      // A refusal is never taken from memory: it is looked up each time.
+      expect(svc.access(c.id, outsider.id)).toBeInstanceOf(Promise);
+    });
+
     it('stores a resent clientMsgId once: same messageId, duplicate:true, seq unchanged', async () => {
       const c = await createConversation(owner);
       const first = await svc.postMessage({ conversationId: c.id, authorId: owner.id, clientMsgId: 'frame-1', content: 'hi' });

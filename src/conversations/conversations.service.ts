@@ -79,9 +79,10 @@ export class ConversationsService {
   /** For the chat gateway: 4004 on 'missing', 4003 on 'forbidden'. */
   /** Synchronous once the membership is known in memory (a socket's usual connect). */
   access(conversationId: string, userId: string): MaybePromise<ConversationAccess> {
-    return andThen(this.membership.isMember(conversationId, userId, () => this.conversations.isMember(conversationId, userId)), async (member) => {
+    // Not `async`: a member known in memory is answered at once, with no promise for the guard to wait on.
+    return andThen(this.membership.isMember(conversationId, userId, () => this.conversations.isMember(conversationId, userId)), (member) => {
       if (member) return 'ok';
-      return (await this.conversations.findById(conversationId)) ? 'forbidden' : 'missing';
+      return this.conversations.findById(conversationId).then((found) => (found ? 'forbidden' : 'missing'));
     });
   }
 
