@@ -1,7 +1,8 @@
 import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { newTimeOrderedId } from '../common/util/ids';
 import { InvalidInputError } from '../common/errors/domain-errors';
-import { AuditRepository, AuditRow } from './audit.repository';
+import { AuditQueue } from './audit-queue';
+import { AuditRepository, AuditRow, auditTuple } from './audit.repository';
 
 export interface AuditRecord {
   userId?: string | null;
@@ -32,11 +33,10 @@ function decodeCursor(cursor: string): { createdAt: Date; id: string } {
 
 const FLUSH_MS = 200;
 const MAX_BATCH = 500;
-
 @Injectable()
 export class AuditService implements BeforeApplicationShutdown {
   private readonly logger = new Logger('Audit');
-  private pending: AuditRow[] = [];
+  private readonly queue = new AuditQueue();
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
 
@@ -52,8 +52,8 @@ export class AuditService implements BeforeApplicationShutdown {
    * batches, so a connect costs no database round trip. Never throws.
    */
   recordLater(type: string, rec: AuditRecord = {}): void {
-    this.pending.push(this.row(type, rec));
-    if (this.pending.length >= MAX_BATCH) void this.flush();
+    this.queue.push(auditTuple(this.row(type, rec)));
+    if (this.queue.count >= MAX_BATCH) void this.flush();
     else this.timer ??= setTimeout(() => void this.flush(), FLUSH_MS);
   }
 
@@ -61,11 +61,12 @@ export class AuditService implements BeforeApplicationShutdown {
   flush(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    const batch = this.pending.splice(0);
-    if (batch.length) {
+    const count = this.queue.count;
+    if (count) {
+      const batch = this.queue.take();
       this.flushing = this.flushing.then(async () => {
-        await this.repo.insertMany(batch);
-      }).catch((err) => this.logger.warn({ err, count: batch.length }, 'audit batch write failed'));
+        await this.repo.insertTuples(batch);
+      }).catch((err) => this.logger.warn({ err, count }, 'audit batch write failed'));
     }
     return this.flushing;
   }
