@@ -33,6 +33,7 @@ function decodeCursor(cursor: string): { createdAt: Date; id: string } {
 
 const FLUSH_MS = 200;
 const MAX_BATCH = 500;
+
 @Injectable()
 export class AuditService implements BeforeApplicationShutdown {
   private readonly logger = new Logger('Audit');
