@@ -86,6 +86,8 @@ if [ -z "$image_flags" ] || [ "$server_flags" != "$image_flags" ]; then
   echo "start:prod ran node with '$server_flags', the image's CMD with '$image_flags'" >&2; exit 1
 fi
 echo "node flags as the image's CMD: $server_flags"
+grep -q '"wsMasking":"native"' "$WORK/out.log" || { echo "ws does not unmask natively (bufferutil did not load):" >&2; grep '"listening"' "$WORK/out.log" >&2; exit 1; }
+echo "ws unmasks client frames natively (bufferutil)"
 curl -fsS "http://127.0.0.1:$PORT/health/full"; echo
 curl -fsS -o /dev/null -H 'content-type: application/json' \
   -d '{"email":"admin@example.test","password":"verify-admin-password-1"}' "http://127.0.0.1:$PORT/v1/auth/login"

@@ -6,6 +6,7 @@ import { StartupError } from './common/errors/startup-error';
 import { listenFailure } from './common/net/listen-error';
 import { prepareSqlitePath } from './database/sqlite-path';
 import { waitForPostgres } from './database/postgres-preflight';
+import { wsMasking } from './realtime/ws-masking';
 import { pino } from 'pino';
 
 async function main(): Promise<void> {
@@ -20,7 +21,9 @@ async function main(): Promise<void> {
     throw listenFailure(err, config.app.host, config.app.port) ?? err;
   });
   const address = app.getHttpServer().address();
-  logger.log({ address, env: config.app.env, db: config.database.type, redis: Boolean(config.redis.url) }, 'listening');
+  const masking = wsMasking();
+  logger.log({ address, env: config.app.env, db: config.database.type, redis: Boolean(config.redis.url), wsMasking: masking }, 'listening');
+  if (masking !== 'native') logger.warn('bufferutil did not load: ws unmasks client frames in JavaScript, several times slower (docs/deployment.md)');
   // Nest's own shutdown hooks re-raise the signal after closing (exit 143); we
   // close sockets with 1001, flush, and exit 0 ourselves, bounded in time.
   let stopping = false;
