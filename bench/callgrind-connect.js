@@ -6,13 +6,14 @@
 // within what GC timing moves. For an A/B of builds whose CPU difference is
 // inside this machine's noise (docs/capacity.md §1).
 //
-//   taskset -c 0 node bench/callgrind-connect.js <built checkout>... [baseline]
+//   taskset -c 0 node bench/callgrind-connect.js <built checkout>... [baseline] [socketio]
 //
 // Each server runs under callgrind on CPU 1 with instrumentation off; CG_WARM
 // connects (default 3000; at 1,500 the JIT is still warming and a connect
 // reads ~1.2M) warm it, then CG_CONNECTS (1500) are counted, CG_RUNS
 // (2) times per server. `baseline` is bench/servers/baseline.js (bare ws +
-// fast-jwt). Prints instructions a connect, and of them: building errors
+// fast-jwt), `socketio` bench/servers/socketio.js (Socket.IO 4 over ws, first-frame
+// auth in its CONNECT packet). Prints instructions a connect, and of them: building errors
 // (v8 ErrorUtils::Construct), incremental marking and mark-compact, scavenges,
 // and V8's optimizing compiles on its background threads (TurboFan, Maglev),
 // with the total without them: those still run thousands of connects after
@@ -26,7 +27,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const jwt = require('jsonwebtoken');
-const { wsDriver } = require('./load/drivers');
+const { wsDriver, sioDriver } = require('./load/drivers');
 const { productNodeFlags } = require('./servers/portcullis');
 const { FROM_V8_13 } = require('../scripts/node-flags');
 const { freePort, httpJson, sleep } = require('./lib/proc');
@@ -52,7 +53,7 @@ const ADMIN = { email: 'cg-admin@example.com', password: `Cg-${crypto.randomByte
 
 /** One connect to `ready` (authenticated as CG_AUTH says), then a client close answered by the server's. */
 async function connectOnce(target, token, conversationId) {
-  const socket = await wsDriver(target).connect({ token, conversationId, auth: AUTH });
+  const socket = await (target.sio ? sioDriver : wsDriver)(target).connect({ token, conversationId, auth: AUTH });
   await new Promise((resolve) => { socket.on('close', resolve); socket.close(); });
 }
 
@@ -76,13 +77,13 @@ async function waitFor(check, what, ms = 300_000) {
 async function run(target, dir) {
   const out = path.join(dir, 'cg.out');
   const port = await freePort();
-  const baseline = target === 'baseline';
-  const root = baseline ? path.join(__dirname, '..') : path.resolve(target);
+  const peer = target === 'baseline' || target === 'socketio';
+  const root = peer ? path.join(__dirname, '..') : path.resolve(target);
   // Without --memory-balancer: it sets the heap limit from rates measured against the clock, and under valgrind
   // (~50x slower, and not evenly so) it held the limit near the live heap: marking ran every few connects,
   // 341k instructions a connect of it, against 0 in the same window without the flag. Its floor goes with it (both or neither).
-  const script = baseline ? [path.join(__dirname, 'servers', 'baseline.js')] : [...productNodeFlags(root).filter((f) => !FROM_V8_13.includes(f)), 'dist/src/main.js'];
-  const env = baseline
+  const script = peer ? [path.join(__dirname, 'servers', `${target}.js`)] : [...productNodeFlags(root).filter((f) => !FROM_V8_13.includes(f)), 'dist/src/main.js'];
+  const env = peer
     ? { PORT: String(port), JWT_SECRET: SECRET, JWT_ISSUER: 'portcullis', JWT_AUDIENCE: 'portcullis-clients', NODE_ENV: 'production' }
     : {
       NODE_ENV: 'production', PORT: String(port), DB_TYPE: 'sqlite', SQLITE_PATH: path.join(dir, 'db.sqlite'), JWT_SECRET: SECRET, LOG_LEVEL: 'warn',
@@ -100,8 +101,8 @@ async function run(target, dir) {
   const exited = new Promise((r) => server.on('exit', r));
   try {
     let token; let conversationId;
-    if (baseline) {
-      await waitFor(async () => /LISTENING/.test(log), 'the baseline to listen');
+    if (peer) {
+      await waitFor(async () => /LISTENING/.test(log), `${target} to listen`);
       token = jwt.sign({ sid: crypto.randomUUID(), role: 'user' }, SECRET, { algorithm: 'HS256', subject: crypto.randomUUID(), issuer: 'portcullis', audience: 'portcullis-clients', expiresIn: '2h' });
       conversationId = 'bench-connect';
     } else {
@@ -110,10 +111,10 @@ async function run(target, dir) {
       token = (await httpJson('POST', `${base}/v1/auth/login`, ADMIN)).json.accessToken;
       conversationId = (await httpJson('POST', `${base}/v1/conversations`, { title: 'callgrind' }, { authorization: `Bearer ${token}` })).json.id;
     }
-    const target = { port, wsPath: '/ws/conversations/:id' };
-    await connects(WARM, target, token, conversationId);
+    const endpoint = { port, wsPath: '/ws/conversations/:id', sio: target === 'socketio' };
+    await connects(WARM, endpoint, token, conversationId);
     control(server.pid, '-i', 'on');
-    await connects(COUNTED, target, token, conversationId);
+    await connects(COUNTED, endpoint, token, conversationId);
     control(server.pid, '-i', 'off');
     control(server.pid, '-d');
   } finally {
@@ -121,7 +122,7 @@ async function run(target, dir) {
     await exited;
   }
   const dumps = fs.readdirSync(dir).filter((f) => f.startsWith('cg.out.')).map((f) => path.join(dir, f));
-  if (KEEP) { fs.mkdirSync(KEEP, { recursive: true }); for (const f of dumps) fs.copyFileSync(f, path.join(KEEP, `${baseline ? 'baseline' : path.basename(root)}.${path.basename(f)}`)); }
+  if (KEEP) { fs.mkdirSync(KEEP, { recursive: true }); for (const f of dumps) fs.copyFileSync(f, path.join(KEEP, `${peer ? target : path.basename(root)}.${path.basename(f)}`)); }
   const total = dumps.reduce((s, f) => s + Number((/^totals: (\d+)/m.exec(fs.readFileSync(f, 'utf8')) || [0, 0])[1]), 0);
   // With CG_CACHE_SIM: every event of the dumps summed (Ir Dr Dw I1mr D1mr D1mw ILmr DLmr DLmw), a connect.
   const events = {};
@@ -187,7 +188,7 @@ function topFunctions(dump) {
 
 (async () => {
   const targets = process.argv.slice(2);
-  if (!targets.length) throw new Error('usage: node bench/callgrind-connect.js <built checkout>... [baseline]');
+  if (!targets.length) throw new Error('usage: node bench/callgrind-connect.js <built checkout>... [baseline] [socketio]');
   execFileSync('valgrind', ['--version']);
   console.log(`callgrind: ${COUNTED} ${AUTH} connect-and-close cycles counted after ${WARM}, ${RUNS} run(s) each, node ${process.version}`);
   console.log(['server', 'run', 'instructions a connect', 'without JIT compiling', 'errors built', 'marking + mark-compact', 'scavenges', 'JIT compiling'].join('\t'));
