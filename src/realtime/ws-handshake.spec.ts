@@ -5,51 +5,66 @@ import { WsPolicyError } from './ws-errors';
 
 const frame = (o: object) => Buffer.from(JSON.stringify({ id: 'f1', ...o }));
 
-describe('WsHandshake.authFrameToken', () => {
-  const waiting = () => {
+describe('WsHandshake: the first-frame auth', () => {
+  const waiting = (timeoutMs = 10_000) => {
     const conn = testConnection();
     const hs = handshakeFor({ method: 'message', source: 'message' });
-    hs.expectAuthFrame(conn, 10_000);
-    return { conn, hs };
+    const authenticate = jest.fn();
+    hs.awaitAuthFrame(conn, timeoutMs, authenticate);
+    return { conn, hs, authenticate };
   };
 
-  it('takes the token of a first-frame auth', async () => {
-    const { conn, hs } = waiting();
+  it('authenticates once the first frame is there, and then answers with its token at once', () => {
+    const { conn, hs, authenticate } = waiting();
+    expect(() => hs.authFrameToken()).toThrow(UnauthenticatedError);
+    expect(authenticate).not.toHaveBeenCalled();
     conn.firstFrame!(frame({ type: 'auth', payload: { token: 'tok' } }), false);
-    await expect(hs.authFrameToken()).resolves.toBe('tok');
+    expect(authenticate).toHaveBeenCalledTimes(1);
+    expect(hs.authFrameToken()).toBe('tok');
+    // Later frames are the gateway's, not the handshake's.
     expect(conn.firstFrame).toBeUndefined();
   });
 
-  it('refuses a first frame that is not auth with 1008, and an unusable token as a bad credential', async () => {
+  it('refuses a first frame that is not auth with 1008, and an unusable token as a bad credential', () => {
     const a = waiting();
     a.conn.firstFrame!(frame({ type: 'ping', payload: {} }), false);
-    await expect(a.hs.authFrameToken()).rejects.toMatchObject({ spec: CLOSE.FIRST_FRAME_NOT_AUTH });
+    expect(() => a.hs.authFrameToken()).toThrow(expect.objectContaining({ spec: CLOSE.FIRST_FRAME_NOT_AUTH }));
     const b = waiting();
     b.conn.firstFrame!(frame({ type: 'auth', payload: { token: 7 } }), false);
-    await expect(b.hs.authFrameToken()).rejects.toBeInstanceOf(UnauthenticatedError);
+    expect(() => b.hs.authFrameToken()).toThrow(UnauthenticatedError);
     const c = waiting();
     c.conn.firstFrame!(Buffer.from([1, 2, 3]), true);
-    await expect(c.hs.authFrameToken()).rejects.toBeInstanceOf(WsPolicyError);
+    expect(() => c.hs.authFrameToken()).toThrow(WsPolicyError);
+    for (const w of [a, b, c]) expect(w.authenticate).toHaveBeenCalledTimes(1);
   });
 
-  it('times out with 4008', async () => {
+  it('authenticates at the deadline, refused with 4008, and a frame after it is not taken', () => {
     jest.useFakeTimers();
     try {
-      const conn = testConnection();
-      const hs = handshakeFor({ method: 'message', source: 'message' });
-      hs.expectAuthFrame(conn, 500);
-      const token = hs.authFrameToken();
-      jest.advanceTimersByTime(500);
-      await expect(token).rejects.toMatchObject({ spec: CLOSE.AUTH_TIMEOUT });
+      const { conn, hs, authenticate } = waiting(500);
+      jest.advanceTimersByTime(499);
+      expect(authenticate).not.toHaveBeenCalled();
+      jest.advanceTimersByTime(1);
+      expect(authenticate).toHaveBeenCalledTimes(1);
+      expect(() => hs.authFrameToken()).toThrow(expect.objectContaining({ spec: CLOSE.AUTH_TIMEOUT }));
+      expect(conn.firstFrame).toBeUndefined();
     } finally {
       jest.useRealTimers();
     }
   });
 
-  it('settles when the socket closes first, so its frame queue (and a shutdown waiting on it) is not held', async () => {
-    const { conn, hs } = waiting();
-    const token = hs.authFrameToken();
-    conn.closed();
-    await expect(token).rejects.toBeInstanceOf(WsPolicyError);
+  it('leaves nothing waiting when the socket closes first: no authentication, no timer', () => {
+    jest.useFakeTimers();
+    try {
+      const { conn, authenticate } = waiting(500);
+      expect(jest.getTimerCount()).toBe(1);
+      conn.closed();
+      expect(jest.getTimerCount()).toBe(0);
+      expect(conn.firstFrame).toBeUndefined();
+      jest.advanceTimersByTime(1000);
+      expect(authenticate).not.toHaveBeenCalled();
+    } finally {
+      jest.useRealTimers();
+    }
   });
 });

@@ -12,45 +12,47 @@ interface FirstFrame { data: Buffer; isBinary: boolean }
 /**
  * What a guard sees as `switchToWs().getData()` at connect time: the upgrade
  * request, the path params and the credential found in it. With no handshake
- * credential (`message`), `authFrameToken()` waits for the first frame, which
- * must be `auth` within WS_AUTH_TIMEOUT_MS.
+ * credential (`message`), the guards run once the first frame has arrived
+ * (`awaitAuthFrame`), so `authFrameToken()` answers at once, as a header
+ * credential does: the frame must be `auth`, within WS_AUTH_TIMEOUT_MS.
  */
 export class WsHandshake {
-  private firstFrame?: Promise<FirstFrame>;
+  private firstFrame?: FirstFrame;
+  private refusal?: WsPolicyError;
 
   constructor(readonly request: IncomingMessage, readonly params: Record<string, string>, readonly credential: Credential) {}
 
   /**
    * Called by the adapter at the upgrade, before any frame can be read, so a
    * first frame that arrives with the upgrade is not missed; the deadline
-   * starts here.
+   * starts here. `authenticate` runs once: when the first frame arrives, or
+   * at the deadline (then `authFrameToken()` refuses with 4008); never when
+   * the socket closes first (nothing is left waiting, so neither the socket's
+   * frame queue nor a shutdown waiting on it is held).
    */
-  expectAuthFrame(conn: Connection, timeoutMs: number): void {
-    this.firstFrame = new Promise<FirstFrame>((resolve, reject) => {
-      // One settle for the frame, the deadline and a close: only the first counts, and only a
-      // refusal builds an error (a close after the frame has arrived is every socket's ordinary end).
-      const settle = (frame: FirstFrame | undefined, why?: string): void => {
-        if (conn.firstFrame !== take) return;
-        conn.firstFrame = undefined;
-        clearTimeout(timer);
-        conn.offClose(onClose);
-        if (frame) resolve(frame);
-        else reject(new WsPolicyError(CLOSE.AUTH_TIMEOUT, why));
-      };
-      const take = (data: Buffer, isBinary: boolean): void => settle({ data, isBinary });
-      // Settle on close too: an unsettled wait would hold the socket's frame queue, and shutdown waits for that queue.
-      const onClose = (): void => settle(undefined, 'closed before the auth frame');
-      const timer = setTimeout(settle, timeoutMs, undefined);
-      conn.firstFrame = take;
-      conn.onClose(onClose);
-    });
-    this.firstFrame.catch(() => undefined);
+  awaitAuthFrame(conn: Connection, timeoutMs: number, authenticate: () => void): void {
+    // One settle for the frame, the deadline and a close: only the first counts.
+    const settle = (frame: FirstFrame | undefined, refusal?: WsPolicyError): void => {
+      if (conn.firstFrame !== take) return;
+      conn.firstFrame = undefined;
+      clearTimeout(timer);
+      conn.offClose(onClose);
+      this.firstFrame = frame;
+      this.refusal = refusal;
+      if (frame || refusal) authenticate();
+    };
+    const take = (data: Buffer, isBinary: boolean): void => settle({ data, isBinary });
+    const onClose = (): void => settle(undefined);
+    const timer = setTimeout(() => settle(undefined, new WsPolicyError(CLOSE.AUTH_TIMEOUT)), timeoutMs);
+    conn.firstFrame = take;
+    conn.onClose(onClose);
   }
 
-  /** The token of the first-frame `auth`; 1008 when the first frame is anything else, 4001 when its token is unusable. */
-  async authFrameToken(): Promise<string> {
+  /** The token of the first-frame `auth`; 4008 past the deadline, 1008 when the first frame is anything else, 4001 when its token is unusable. */
+  authFrameToken(): string {
+    if (this.refusal) throw this.refusal;
     if (!this.firstFrame) throw new UnauthenticatedError('No credential presented', 'missing');
-    const { data, isBinary } = await this.firstFrame;
+    const { data, isBinary } = this.firstFrame;
     const parsed = isBinary ? undefined : parseEnvelope(data.toString('utf8'));
     if (!parsed?.ok || parsed.frame.type !== CLIENT_FRAME.AUTH) throw new WsPolicyError(CLOSE.FIRST_FRAME_NOT_AUTH);
     const token = parsed.frame.payload.token;

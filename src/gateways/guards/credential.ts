@@ -7,13 +7,13 @@ import { WsHandshake } from '../../realtime/ws-handshake';
 export interface PresentedSecret { method: string; secret: string }
 
 /**
- * The secret the socket presented: from the upgrade request (at once), or the first-frame `auth` (once it
- * arrives). The first one found decides (CONTRACT §3).
+ * The secret the socket presented: from the upgrade request, or the first-frame `auth` (the guards run once it
+ * has arrived). The first one found decides (CONTRACT §3).
  */
-export function presentedSecret(handshake: WsHandshake): MaybePromise<PresentedSecret> {
+export function presentedSecret(handshake: WsHandshake): PresentedSecret {
   const c = handshake.credential;
   if (c.method === 'none') throw new UnauthenticatedError('No credential presented', 'missing');
-  if (c.method === 'message') return handshake.authFrameToken().then((secret) => ({ method: c.method, secret }));
+  if (c.method === 'message') return { method: c.method, secret: handshake.authFrameToken() };
   return { method: c.method, secret: c.secret };
 }
 

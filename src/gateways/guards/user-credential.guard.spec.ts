@@ -39,6 +39,17 @@ describe('UserCredentialGuard', () => {
       expect(conn.auth).toEqual(verified);
     });
 
+    it('answers at once for a first-frame auth too: the guards run once the frame is there', () => {
+      verify.mockReturnValueOnce(verified);
+      const conn = testConnection();
+      const handshake = handshakeFor({ method: 'message', source: 'message' });
+      handshake.awaitAuthFrame(conn, 10_000, () => undefined);
+      conn.firstFrame!(Buffer.from(JSON.stringify({ type: 'auth', id: 'a1', payload: { token: 'tok' } })), false);
+      expect(guard().canActivate(wsContext(conn, handshake))).toBe(true);
+      expect(verify).toHaveBeenCalledWith('user', 'message', 'tok');
+      expect(conn.auth).toEqual(verified);
+    });
+
     it('refuses a socket with no credential as missing (4001)', async () => {
       const conn = testConnection();
       await expect(verdictOf(() => guard().canActivate(wsContext(conn, handshakeFor({ method: 'none', source: 'none' }))))).rejects.toMatchObject({ reason: 'missing' });

@@ -206,12 +206,16 @@ export class PortcullisWsAdapter extends WsAdapter {
     const credential = extractCredential(req, cfg);
     conn.authMethod = credential.method;
     const handshake = new WsHandshake(req, params, credential);
-    if (credential.method === 'message') {
-      // Only sockets that have shown no credential hold an unauthenticated slot, and one address only its share.
-      if (!this.slots.take(conn, cfg.maxUnauthenticated)) return this.d.closer.close(conn, CLOSE.SERVER_BUSY);
-      handshake.expectAuthFrame(conn, cfg.authTimeoutMs);
-    }
     if (credential.method === 'query') this.log.warn({ conn: conn.id, endpoint: endpoint.path }, 'deprecated: token passed in the query string');
+    if (credential.method !== 'message') return this.authenticate(conn, handshake, endpoint);
+    // Only sockets that have shown no credential hold an unauthenticated slot, and one address only its share.
+    if (!this.slots.take(conn, cfg.maxUnauthenticated)) return this.d.closer.close(conn, CLOSE.SERVER_BUSY);
+    // The guards run once the `auth` frame is there (or its deadline has passed), so they answer at once, as for a header.
+    handshake.awaitAuthFrame(conn, cfg.authTimeoutMs, () => this.authenticate(conn, handshake, endpoint));
+  }
+
+  /** The gateway's guards, in the socket's frame queue: frames after the first wait for their verdict. */
+  private authenticate(conn: Connection, handshake: WsHandshake, endpoint: WsEndpoint): void {
     void conn.run(async () => {
       const accepted = await this.d.runner.run(conn, handshake, endpoint.gateway!);
       this.slots.release(conn);
