@@ -41,6 +41,12 @@ const ROUNDS = Number(process.env.PC_ROUNDS || 4);
 const CONNECTS = Number(process.env.PC_CONNECTS || 6000);
 const FREQ = Number(process.env.PC_FREQ || 5000);
 const TOP = Number(process.env.PC_TOP || 25);
+// PC_LEAVES=<bucket name, a regex>: also print, for each server, that bucket's samples by their leaf frame
+// (the function the sample landed in: a syscall's kernel function, a builtin, V8's C++), its PC_TOP costliest.
+// PC_LEAVES_DEPTH=n (1): name a sample by its n innermost frames, leaf first, to see who called it;
+// PC_LEAVES_DEPTH=js: by its innermost JavaScript function instead (what the bucket's time was spent for).
+const LEAVES = process.env.PC_LEAVES ? new RegExp(process.env.PC_LEAVES) : null;
+const LEAVES_DEPTH = process.env.PC_LEAVES_DEPTH === 'js' ? 'js' : Number(process.env.PC_LEAVES_DEPTH || 1);
 if (!['header', 'frame'].includes(AUTH)) throw new Error(`PC_AUTH is header or frame, not ${AUTH}`);
 
 const GC = /v8::internal::(Scaveng|MarkCompact|Sweeper|IncrementalMarking|MarkingVisitor|ConcurrentMarking|MinorMark|Heap::CollectGarbage|Heap::PerformGarbageCollection)/;
@@ -67,8 +73,8 @@ function bucket(frames) {
   return 'no JavaScript frame (event loop, waits)';
 }
 
-/** Samples by bucket in one perf.data file. */
-function attribute(dataFile, into) {
+/** Samples by bucket in one perf.data file (and, for PC_LEAVES's bucket, by leaf frame in `leaves`). */
+function attribute(dataFile, into, leaves) {
   const out = execFileSync('perf', ['script', '-i', dataFile, '-F', 'ip,sym', '--no-inline'], { maxBuffer: 1 << 30, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
   let n = 0;
   for (const sample of out.split('\n\n')) {
@@ -77,6 +83,10 @@ function attribute(dataFile, into) {
     n++;
     const k = bucket(frames);
     into.set(k, (into.get(k) || 0) + 1);
+    if (LEAVES && LEAVES.test(k)) {
+      const leaf = LEAVES_DEPTH === 'js' ? (frames.find((f) => JS_FILE.test(f)) || frames[0]) : frames.slice(0, LEAVES_DEPTH).join(' < ');
+      leaves.set(leaf, (leaves.get(leaf) || 0) + 1);
+    }
   }
   return n;
 }
@@ -103,7 +113,7 @@ async function main() {
     if (!live.baseline || Object.keys(live).length < 2) throw new Error('needs the baseline and a Portcullis build');
     const cfg = (s) => ({ scenario: 'connect', count: CONNECTS, maxMs: 6000, concurrency: 32, auth: AUTH, token: s.token, conversationId: s.conversationId });
     for (const [k, s] of Object.entries(live)) for (let i = 0; i < 2; i++) { const r = await runLoad(s, cfg(s)); if (r.error) throw new Error(`${k} warm-up: ${r.error}`); }
-    const per = {}; for (const k of Object.keys(live)) per[k] = { samples: new Map(), total: 0, connects: 0, cpuUs: 0, files: [] };
+    const per = {}; for (const k of Object.keys(live)) per[k] = { samples: new Map(), leaves: new Map(), total: 0, connects: 0, cpuUs: 0, files: [] };
     for (let round = 0; round < ROUNDS; round++) {
       const order = round % 2 ? Object.keys(live).reverse() : Object.keys(live);
       for (const k of order) {
@@ -122,7 +132,7 @@ async function main() {
     for (const s of Object.values(live)) await s.stop();
     for (const [k, s] of Object.entries(live)) {
       latestNames(`/tmp/perf-${s.pid}.map`);
-      for (const file of per[k].files) per[k].total += attribute(file, per[k].samples);
+      for (const file of per[k].files) per[k].total += attribute(file, per[k].samples, per[k].leaves);
     }
     report(per);
   } finally {
@@ -173,6 +183,11 @@ function report(per) {
   const w = Math.max(...rows.map((r) => r.length));
   console.log(`\n  ${'µs a connect (share of the server\'s samples)'.padEnd(w)}  ${keys.map((k) => k.padStart(16)).join('')}`);
   for (const b of rows) console.log(`  ${b.padEnd(w)}  ${keys.map((k) => `${val(k, b).toFixed(2)} (${share(k, b).toFixed(1)}%)`.padStart(16)).join('')}`);
+  if (!LEAVES) return;
+  for (const k of keys) {
+    console.log(`\n  ${k}, samples of the buckets matching /${LEAVES.source}/ by leaf frame, µs a connect:`);
+    for (const [leaf, n] of [...per[k].leaves].sort((a, b) => b[1] - a[1]).slice(0, TOP)) console.log(`  ${us(k, n).toFixed(2).padStart(8)}  ${leaf.slice(0, 150 * (Number(LEAVES_DEPTH) || 1))}`);
+  }
 }
 
 main().catch((e) => { console.error(e); process.exit(1); });

@@ -38,6 +38,9 @@ function productNodeFlags(root) {
   return flags.split(/\s+/).filter(Boolean);
 }
 
+/** "K=V K2=V2" as an object. */
+const envList = (list) => Object.fromEntries((list || '').split(' ').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+
 /** The adapter for the build in `root` (this checkout; or, for an A/B, another one: BENCH_BEFORE_ROOT). */
 const makePortcullis = (root, key, label) => ({
   key, label, SkipError,
@@ -69,7 +72,9 @@ const makePortcullis = (root, key, label) => ({
       // ctx.env: settings a scenario needs on top (the soak: JWT_ACCESS_TTL, WS_REAUTH_LEAD_MS, ...).
       ...(ctx && ctx.env),
       // BENCH_SERVER_ENV="K=V K2=V2": environment for the server only, e.g. an allocator (LD_PRELOAD, MALLOC_*).
-      ...Object.fromEntries((process.env.BENCH_SERVER_ENV || '').split(' ').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])),
+      ...envList(process.env.BENCH_SERVER_ENV),
+      // BENCH_BEFORE_ENV: the same, for the `before` server only (an A/B of one build under two environments).
+      ...(key === 'before' ? envList(process.env.BENCH_BEFORE_ENV) : {}),
     };
     // single instance, embedded SQLite, unless the scenario names a PostgreSQL / Redis (bench/unit-costs.js --pg)
     for (const k of ['REDIS_URL', 'DATABASE_URL']) if (!(ctx && ctx.env && ctx.env[k])) env[k] = undefined;
