@@ -72,6 +72,50 @@ describe('extractCredential (properties)', () => {
   });
 });
 
+/**
+ * The regex-based extractor the string-based one replaced (one regex and a URLSearchParams on every
+ * connect), kept as the model: on any request Node can hand over, the two must pick the same credential.
+ */
+function extractCredentialModel(req: { headers: Record<string, string | string[] | undefined>; url?: string }, ws: AppConfig['ws']): ReturnType<typeof extractCredential> {
+  const header = (name: string) => { const v = req.headers[name.toLowerCase()]; return Array.isArray(v) ? v[0] : v; };
+  const on = (m: string) => ws.authMethods.has(m as never);
+  if (on('header')) {
+    const auth = header('authorization')?.trim();
+    const bearer = auth === undefined ? undefined : /^Bearer(?:\s+(.*))?$/i.exec(auth);
+    if (bearer) return { method: 'header', source: 'authorization', secret: (bearer[1] ?? '').trim() };
+    const custom = header(ws.tokenHeader);
+    if (custom !== undefined) return { method: 'header', source: 'custom_header', secret: custom.trim() };
+  }
+  if (on('subprotocol')) {
+    const bearer = offeredProtocols(req).map((p) => /^bearer\.(.+)$/.exec(p)?.[1]).find((t) => t !== undefined);
+    if (bearer !== undefined) return { method: 'subprotocol', source: 'subprotocol', secret: bearer };
+  }
+  const query = new URLSearchParams((req.url ?? '').split('?')[1] ?? '');
+  if (on('ticket') && query.has('ticket')) return { method: 'ticket', source: 'ticket', secret: query.get('ticket') ?? '' };
+  if (on('query') && ws.allowQueryToken && query.has('token')) return { method: 'query', source: 'query', secret: query.get('token') ?? '' };
+  if (on('message')) return { method: 'message', source: 'message' };
+  return { method: 'none', source: 'none' };
+}
+
+describe('extractCredential against its regex model (properties)', () => {
+  // Header values as Node hands them over: latin1, so never U+2028/U+2029, and never CR or LF (the parser refuses them).
+  const noLineBreaks = (v: string) => v.replace(/[\n\r\u2028\u2029]/g, '');
+  const value = fc.oneof(
+    fc.string({ unit: 'binary', maxLength: 60 }).map(noLineBreaks),
+    fc.tuple(fc.constantFrom('Bearer', 'bearer', 'BeArEr', 'Bearer\t', 'Bearer\u00a0', 'Bearer\u000b', ' Bearer  ', 'Bearerx', 'Bear', 'Basic '), fc.string({ maxLength: 40 }).map(noLineBreaks))
+      .map(([a, b]) => a + b),
+    fc.array(fc.string({ maxLength: 20 }).map(noLineBreaks), { maxLength: 3 }),
+    fc.constant(undefined),
+  );
+  const requestHeaders = fc.dictionary(headerName, value, { maxKeys: 4 });
+
+  it('picks what the regex model picks, from any headers and target', () => {
+    fc.assert(fc.property(requestHeaders, url, config, (h, u, ws) => {
+      expect(extractCredential({ headers: h, url: u }, ws)).toEqual(extractCredentialModel({ headers: h, url: u }, ws));
+    }), { numRuns: 2000 });
+  });
+});
+
 describe('offeredProtocols and selectProtocol (properties)', () => {
   it('offeredProtocols never throws and returns trimmed, non-empty names without commas', () => {
     fc.assert(fc.property(headers, (h) => {
