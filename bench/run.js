@@ -23,6 +23,9 @@ const { benchmarksDoc, writeBenchmarksDoc } = require('./lib/benchmarks-doc');
 const ROOT = path.resolve(__dirname, '..');
 const QUICK = process.env.BENCH_QUICK === '1';
 const RUNS = Number(process.env.BENCH_RUNS || 3);
+// The connect rows (CPU µs a connect, connects/s) take more runs: one run of a server moves ±20% on its own on
+// this machine, and a median of 3 settled the CPU rows by chance (docs/capacity.md §1, 2026-12-06).
+const CONNECT_RUNS = Number(process.env.BENCH_CONNECT_RUNS || (process.env.BENCH_RUNS ? RUNS : QUICK ? 3 : 5));
 const FD_HARD = Number(execFileSync('bash', ['-c', 'ulimit -Hn']).toString().trim()) || 1024;
 const P = QUICK
   ? { connects: 1500, connectMs: 2500, concurrency: 32, rateMs: 2000, memSockets: 2000, fan: [[100, 300], [1000, 40]], fanMs: 3000, roomMs: 4000, verifyIters: 20000 }
@@ -66,10 +69,10 @@ async function benchAll(live, ctx) {
   const out = {}; for (const k of Object.keys(live)) out[k] = { notes: live[k].note ? [live[k].note] : [] };
   const errs = (k, label, r) => { if (r.error || r.errors || r.timedOut) out[k].notes.push(`${label}: ${r.error || `${r.errors || 0} errors${r.firstError ? ` (first: ${r.firstError})` : ''}${r.timedOut ? ', timed out' : ''}`}`); };
   const alive = (k) => live[k].child.exitCode === null && live[k].child.signalCode === null;
-  async function scenario(name, makeCfg, each, summarize, opts) {
+  async function scenario(name, makeCfg, each, summarize, opts = {}) {
     if (!wanted(name)) return;
     const runs = {}; for (const k of Object.keys(live)) runs[k] = [];
-    for (let i = 0; i < RUNS; i++) {
+    for (let i = 0; i < (opts.runs || RUNS); i++) {
       for (const [k, server] of Object.entries(live)) {
         if (!alive(k)) { errs(k, `${name} run ${i + 1}`, { error: 'server process is gone' }); continue; }
         const cfg = makeCfg(k, server);
@@ -104,7 +107,8 @@ async function benchAll(live, ctx) {
   for (const auth of ['header', 'frame']) {
     await scenario(`connect_${auth}`, (k, s) => connectCfg(auth, s),
       plainRun((r) => `connect/${auth}: ${fmt.n(r.connectsPerSec)} /s, server ${fmt.n(r.serverCpuUs / r.ok, 1)} µs CPU/connect, loader CPU ${fmt.n(r.loaderCpuShare * 100)}%`),
-      (runs) => ({ perSec: median(runs.map((r) => r.connectsPerSec)), cpuUs: median(runs.map((r) => r.serverCpuUs / r.ok)), loaderShare: median(runs.map((r) => r.loaderCpuShare)), runs: runs.map((r) => r.connectsPerSec) }));
+      (runs) => ({ perSec: median(runs.map((r) => r.connectsPerSec)), cpuUs: median(runs.map((r) => r.serverCpuUs / r.ok)), loaderShare: median(runs.map((r) => r.loaderCpuShare)), runs: runs.map((r) => r.connectsPerSec), cpuRuns: runs.map((r) => r.serverCpuUs / r.ok) }),
+      { runs: CONNECT_RUNS });
   }
   // A connect figure is only as good as its runs: flag wide spread, and runs that saturated neither process.
   for (const [k, o] of Object.entries(out)) {
@@ -230,7 +234,7 @@ const PAIRED_HEAD = ['metric', 'server', 'against', 'its value', 'server\'s valu
 // `inside`: the baseline's code run inside a Portcullis process (bench/servers/inside-baseline.js).
 const PAIRED_NAMES = { portcullis: 'Portcullis', baseline: 'baseline', before: 'before', inside: 'baseline inside Portcullis' };
 async function pairedRounds(live) {
-  const rounds = Number(process.env.BENCH_PAIRED_ROUNDS || 10);
+  const rounds = Number(process.env.BENCH_PAIRED_ROUNDS || (QUICK ? 10 : 16));
   // [against, server, connect metrics only]
   const pairs = [['before', 'portcullis'], ['baseline', 'portcullis'], ['inside', 'portcullis', true], ['baseline', 'inside', true]].filter(([a, b]) => live[a] && live[b]);
   const connect = (auth) => (s) => ({ scenario: 'connect', count: QUICK ? 500 : 2000, maxMs: P.connectMs, concurrency: P.concurrency, auth, token: s.token, conversationId: s.conversationId });
@@ -284,7 +288,7 @@ async function main() {
   const started = Date.now();
   const ctx = { secret: crypto.randomBytes(36).toString('base64').slice(0, 48), issuer: 'portcullis', audience: 'portcullis-clients' };
   const cpuModel = (/model name\s*:\s*(.*)/.exec(fs.readFileSync('/proc/cpuinfo', 'utf8')) || [])[1] || os.cpus()[0].model;
-  log(`bench: ${QUICK ? 'QUICK' : 'full'} mode, ${RUNS} runs per figure, ${os.cpus().length} CPUs (${cpuModel}), node ${process.version}, fd hard limit ${FD_HARD}, taskset ${HAS_TASKSET ? 'yes (load → CPU 0, server → CPU 1)' : 'no'}`);
+  log(`bench: ${QUICK ? 'QUICK' : 'full'} mode, ${RUNS} runs per figure (${CONNECT_RUNS} for the connect rows), ${os.cpus().length} CPUs (${cpuModel}), node ${process.version}, fd hard limit ${FD_HARD}, taskset ${HAS_TASKSET ? 'yes (load → CPU 0, server → CPU 1)' : 'no'}`);
   if (process.env.BENCH_BUILD === '1') { log('npm run build ...'); execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' }); }
   const R = {}; const skipped = []; const live = {}; let paired = [];
   const bgStart = await busyShare();
@@ -331,7 +335,7 @@ async function main() {
   for (const s of skipped) log(s);
   log(`done in ${elapsed.toFixed(0)} s`);
 
-  const doc = benchmarksDoc({ QUICK, RUNS, P, ctx, R, t, reauth, paired: paired.length ? { head: PAIRED_HEAD, rows: paired } : null, elapsed, bgStart, bgEnd, speed: [speedStart, speedEnd], cpuModel, FD_HARD, HAS_TASKSET });
+  const doc = benchmarksDoc({ QUICK, RUNS, CONNECT_RUNS, P, ctx, R, t, reauth, paired: paired.length ? { head: PAIRED_HEAD, rows: paired } : null, elapsed, bgStart, bgEnd, speed: [speedStart, speedEnd], cpuModel, FD_HARD, HAS_TASKSET });
   if (ONLY) { log(`BENCH_ONLY=${process.env.BENCH_ONLY}: docs/benchmarks.md left as it is`); return; }
   writeBenchmarksDoc(path.join(ROOT, 'docs', 'benchmarks.md'), doc);
   log('wrote docs/benchmarks.md');
