@@ -1,4 +1,5 @@
 import type { JwtModuleOptions } from '@nestjs/jwt';
+import type { VerifierOptions } from 'fast-jwt';
 import { createSecretKey, KeyObject } from 'node:crypto';
 import { AppConfig } from '../config/app-config';
 import { parseJwtKeyPair } from '../config/jwt-keys';
@@ -24,13 +25,32 @@ export function jwtKeys(config: AppConfig): JwtKeys {
   return { signKey: key, verifyKey: key, algorithm: 'HS256' };
 }
 
-/** @nestjs/jwt's options: key objects, the pinned algorithm, iss/aud, and the clock leeway. */
+/** @nestjs/jwt's options, for signing: key objects, the pinned algorithm, iss and aud. TokenService verifies (jwtVerifierOptions). */
 export function jwtModuleOptions(config: AppConfig, keys: JwtKeys = jwtKeys(config)): JwtModuleOptions {
-  const { issuer, audience, leewayS } = config.auth;
+  const { issuer, audience } = config.auth;
   return {
     privateKey: keys.signKey,
     publicKey: keys.verifyKey,
     signOptions: { algorithm: keys.algorithm, issuer, audience },
-    verifyOptions: { algorithms: [keys.algorithm], issuer, audience, clockTolerance: leewayS },
+  };
+}
+
+/**
+ * fast-jwt's verifier for the same keys and claims: the pinned algorithm, iss
+ * and aud exact and required, exp and nbf with the leeway (fast-jwt counts in
+ * ms), no cache. fast-jwt takes the secret as bytes or the public key as PEM
+ * and makes its KeyObject once, here.
+ */
+export function jwtVerifierOptions(config: AppConfig, keys: JwtKeys = jwtKeys(config)): Partial<VerifierOptions> & { key: string | Buffer } {
+  const { issuer, audience, leewayS } = config.auth;
+  const key = keys.verifyKey.type === 'secret' ? keys.verifyKey.export() : keys.verifyKey.export({ type: 'spki', format: 'pem' }).toString();
+  return {
+    key,
+    algorithms: [keys.algorithm],
+    allowedIss: issuer,
+    allowedAud: audience,
+    requiredClaims: ['iss', 'aud'],
+    clockTolerance: leewayS * 1000,
+    cache: false,
   };
 }

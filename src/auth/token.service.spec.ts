@@ -1,4 +1,4 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { createHmac, generateKeyPairSync } from 'node:crypto';
 import * as jwt from 'jsonwebtoken';
 import { AppConfig } from '../config/app-config';
 import { UnauthenticatedError } from '../common/errors/domain-errors';
@@ -95,6 +95,20 @@ describe('TokenService', () => {
       expect(refusal(svc, forge(without('exp'), SECRET, 'HS256'))).toBe('claims');
       expect(refusal(svc, 'not.a.jwt')).toBe('malformed');
       expect(refusal(svc, '')).toBe('malformed');
+    });
+
+    it('refuses date claims that are not numbers as claims, and a critical header it does not know', () => {
+      // Signed by hand: jsonwebtoken's sign refuses a non-numeric exp.
+      const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+      const hs256 = (header: object, payload: object) => {
+        const input = `${b64(header)}.${b64(payload)}`;
+        return `${input}.${createHmac('sha256', SECRET).update(input).digest('base64url')}`;
+      };
+      const header = { alg: 'HS256', typ: 'JWT' };
+      expect(svc.verifyAccess(hs256(header, valid())).sub).toBe('user-1');
+      expect(refusal(svc, hs256(header, valid({ exp: String(now() + 600) })))).toBe('claims');
+      expect(refusal(svc, hs256(header, valid({ nbf: 'soon' })))).toBe('claims');
+      expect(refusal(svc, hs256({ ...header, crit: ['x-ext'], 'x-ext': 1 }, valid()))).toBe('invalid');
     });
 
     it('never grants admin from an unknown role value', () => {
