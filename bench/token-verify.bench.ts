@@ -1,7 +1,8 @@
 /**
- * Token verify cost per call, in the product's real configuration (HS256,
- * pinned algorithm, iss/aud checked, KeyObject) beside jsonwebtoken's
- * string-secret path and fast-jwt. Prints figures; asserts nothing.
+ * Token verify cost per call: the product's TokenService (fast-jwt since
+ * 2026-12-06: HS256 pinned, iss and aud exact and required) beside a plain
+ * fast-jwt verifier and jsonwebtoken (the product's verifier before, with a
+ * KeyObject; and its string-secret path). Prints figures; asserts nothing.
  * Run: npx ts-node --transpile-only bench/token-verify.bench.ts
  */
 import { createSecretKey } from 'node:crypto';
@@ -33,8 +34,8 @@ function measure(name: string, n: number, fn: () => unknown): number {
   return median;
 }
 
-const product = measure('TokenService.verifyAccess (JwtService, KeyObject)', 20000, () => tokens.verifyAccess(token));
-const direct = measure('jsonwebtoken + KeyObject (the path before JwtService)', 20000, () => jwt.verify(token, key, opts));
+const product = measure('TokenService.verifyAccess (fast-jwt)', 20000, () => tokens.verifyAccess(token));
+const direct = measure('jsonwebtoken + KeyObject (the verifier until 2026-12-06)', 20000, () => jwt.verify(token, key, opts));
 measure('jsonwebtoken + KeyObject made per call', 20000, () => jwt.verify(token, createSecretKey(Buffer.from(SECRET)) as unknown as jwt.Secret, opts));
 measure('jsonwebtoken + string secret', 2000, () => jwt.verify(token, SECRET, opts));
 const fj = measure('fast-jwt (no cache)', 20000, () => fast(token));

@@ -66,8 +66,9 @@ function buildTable(R, verify, room) {
   add(`${rm}: server CPU µs / message`, 'room.cpuUsPerMsg', fmt.n, '', null);
   const head = ['metric', 'Portcullis', '× base', 'baseline', 'peer (Socket.IO)', '× base', 'target (Portcullis)', 'status'];
   const vrows = [
-    ['jsonwebtoken.verify, KeyObject (product config)', fmt.n(verify.jwtKeyObject, 2), ratio(verify.jwtKeyObject, verify.fastJwt), '≤ 2× fast-jwt', !Number.isFinite(verify.jwtKeyObject) ? '—' : verify.jwtKeyObject <= 2 * verify.fastJwt ? 'met' : '**missed**'],
+    ['fast-jwt, product config (TokenService: iss and aud required, 5 s leeway)', fmt.n(verify.product, 2), ratio(verify.product, verify.fastJwt), '≤ 2× fast-jwt', !Number.isFinite(verify.product) ? '—' : verify.product <= 2 * verify.fastJwt ? 'met' : '**missed**'],
     ['fast-jwt verifier (no cache)', fmt.n(verify.fastJwt, 2), '1.00×', '', ''],
+    ['jsonwebtoken.verify, KeyObject (the product\'s verifier until 2026-12-06)', fmt.n(verify.jwtKeyObject, 2), ratio(verify.jwtKeyObject, verify.fastJwt), '', ''],
     ['jsonwebtoken.verify, string secret (for reference)', fmt.n(verify.jwtString, 2), ratio(verify.jwtString, verify.fastJwt), '', ''],
   ];
   return { head, rows, vrows, vhead: ['token verify (HS256, alg pinned, iss/aud checked)', 'µs / call', '× fast-jwt', 'target', 'status'] };

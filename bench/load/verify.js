@@ -1,6 +1,8 @@
 'use strict';
-// Token verify µs/call: jsonwebtoken with a KeyObject exactly as the product's
-// TokenService (HS256 pinned, iss/aud checked, clockTolerance) beside fast-jwt.
+// Token verify µs/call: fast-jwt configured exactly as the product's TokenService
+// (src/auth/jwt-options.ts jwtVerifierOptions: HS256 pinned, iss and aud exact and
+// required, a 5 s leeway), beside fast-jwt's plain verifier and jsonwebtoken with a
+// KeyObject (the product's verifier until 2026-12-06) or a string secret.
 const { createSecretKey, randomBytes } = require('node:crypto');
 const { performance } = require('node:perf_hooks');
 const jwt = require('jsonwebtoken');
@@ -11,8 +13,10 @@ const key = createSecretKey(Buffer.from(secret, 'utf8'));
 const issuer = 'portcullis'; const audience = 'portcullis-clients';
 const token = jwt.sign({ sid: 'a6f0c1de-2f4b-4c33-9a55-0d8f7f1b2c3d', role: 'user' }, key, { algorithm: 'HS256', subject: '3f9a1f2e-5b77-4e0e-8e8f-1c2d3e4f5a6b', issuer, audience, expiresIn: 900 });
 const opts = { algorithms: ['HS256'], issuer, audience, clockTolerance: 5 };
-const fj = createVerifier({ key: secret, algorithms: ['HS256'], allowedIss: issuer, allowedAud: audience, clockTolerance: 5 });
+const fj = createVerifier({ key: secret, algorithms: ['HS256'], allowedIss: issuer, allowedAud: audience, clockTolerance: 5000 });
+const product = createVerifier({ key: key.export(), algorithms: ['HS256'], allowedIss: issuer, allowedAud: audience, requiredClaims: ['iss', 'aud'], clockTolerance: 5000, cache: false });
 const cases = {
+  fast_jwt_product: () => product(token),
   jsonwebtoken_keyobject: () => jwt.verify(token, key, opts),
   jsonwebtoken_string_secret: () => jwt.verify(token, secret, opts),
   fast_jwt: () => fj(token),
