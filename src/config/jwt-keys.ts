@@ -13,10 +13,11 @@ export class JwtKeyError extends Error {
 /**
  * Reads JWT_PUBLIC_KEY (and JWT_PRIVATE_KEY) as validation does at start-up
  * and as the token service does after it, so a key that would only fail at
- * the first sign or verify (unreadable, encrypted, a type or size jsonwebtoken
- * refuses, a private key of another pair) stops start-up instead. The
+ * the first sign or verify (unreadable, encrypted, a type or size the JWT
+ * libraries refuse, a private key of another pair) stops start-up instead. The
  * algorithm comes from the key type: RSA (2048 bits or more) is RS256, EC on
- * P-256 is ES256; jsonwebtoken refuses anything else for those two.
+ * P-256 is ES256; jsonwebtoken (which signs) and fast-jwt (which verifies)
+ * refuse anything else for those two.
  */
 export function parseJwtKeyPair(publicPem: string, privatePem?: string): JwtKeyPair {
   if (isPrivateKey(publicPem)) {
