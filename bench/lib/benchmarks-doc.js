@@ -71,7 +71,7 @@ ${notes.length ? `\nNotes from the run:\n\n${notes.join('\n')}\n` : ''}
 
 \`\`\`
 npm run build        # Portcullis is measured from dist/
-npm run bench        # ~10 min; BENCH_QUICK=1 for a ~2 min smoke run
+npm run bench        # ~20 min; BENCH_QUICK=1 for a ~2 min smoke run
 npm run bench:soak   # ~15 min, both cores: the soak section below (bench/soak/README.md)
 \`\`\`
 
