@@ -25,12 +25,11 @@ export function jwtKeys(config: AppConfig): JwtKeys {
   return { signKey: key, verifyKey: key, algorithm: 'HS256' };
 }
 
-/** @nestjs/jwt's options, for signing: key objects, the pinned algorithm, iss and aud. TokenService verifies (jwtVerifierOptions). */
+/** @nestjs/jwt's options, for signing only: the signing key, the pinned algorithm, iss and aud. TokenService verifies (jwtVerifierOptions). */
 export function jwtModuleOptions(config: AppConfig, keys: JwtKeys = jwtKeys(config)): JwtModuleOptions {
   const { issuer, audience } = config.auth;
   return {
     privateKey: keys.signKey,
-    publicKey: keys.verifyKey,
     signOptions: { algorithm: keys.algorithm, issuer, audience },
   };
 }
