@@ -8,6 +8,10 @@ const { md, plain } = require('../lib/report');
 const mean = (xs) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
 const KiB = 1024; const MiB = 1048576;
 const EARLY_WARMUP_S = 60;
+/** V8's held heap counts as settled from the first window after which it never grows more than this above that window's. */
+const SETTLE_BYTES = 2 * 1048576;
+/** The settled span must hold at least this many windows for its trend to be printed. */
+const SETTLED_MIN_WINDOWS = 6;
 const f = (x, d = 1) => (Number.isFinite(x) ? x.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d }) : '—');
 
 /** Least-squares slope of y over x. */
@@ -25,6 +29,23 @@ function rssFit(ws, key = 'rss') {
   return { slope: s, rise: s * (ws[ws.length - 1].t - ws[0].t) };
 }
 
+/**
+ * Where V8's held heap (heapTotal) stops growing: the index of the first
+ * window after which it never rises more than SETTLE_BYTES above that
+ * window's value. A slow, steady growth moves this to the end; a heap that
+ * still grows at the end has no settled span.
+ */
+function settledIndex(ws) {
+  let laterMax = -Infinity;
+  let at = ws.length;
+  for (let i = ws.length - 1; i >= 0; i--) {
+    laterMax = Math.max(laterMax, ws[i].heapTotal);
+    if (laterMax - ws[i].heapTotal <= SETTLE_BYTES) at = i;
+    else break;
+  }
+  return at;
+}
+
 function summarize(r) {
   const { S, windows, finals, empty, held, overall } = r;
   const post = windows.filter((w) => w.warm);
@@ -36,6 +57,10 @@ function summarize(r) {
   const halves = [post.slice(0, Math.floor(post.length / 2)), post.slice(Math.floor(post.length / 2))].map((ws) => rssFit(ws).rise);
   // What V8 holds (heapTotal) over the same span: the part of the RSS trend that is the JavaScript heap's.
   const heldRise = rssFit(post, 'heapTotal').rise;
+  // The trend once V8's heap has stopped growing (informational, beside the target's): what rises after that is not V8 settling.
+  const settledAt = settledIndex(post);
+  const settled = post.slice(settledAt);
+  const settledRise = settled.length >= SETTLED_MIN_WINDOWS ? rssFit(settled).rise : NaN;
   // The trend as runs before 2026-12-05 read it, with a 60 s warm-up (V8's old space still settling then: bench/soak/README.md).
   const early = windows.filter((w) => w.t > EARLY_WARMUP_S);
   const earlyRise = S.warmupS > EARLY_WARMUP_S ? rssFit(early).rise : NaN;
@@ -50,7 +75,8 @@ function summarize(r) {
   const fig = {
     socketsMean, rssMean, socketRss, perSocket: socketRss / socketsMean, heldPerSocket: (held.rss - empty.rss) / finals.open, heldOpen: finals.open,
     rssSlopeKiBPerMin: (rssSlope * 60) / KiB, riseMiB: rise / MiB, riseShare: rise / socketRss, halvesMiB: halves.map((h) => h / MiB),
-    heldRiseMiB: heldRise / MiB, earlyRiseMiB: earlyRise / MiB, earlyRiseShare: earlyRise / socketRss,
+    heldRiseMiB: heldRise / MiB, settledFromS: settled.length ? settled[0].t : NaN, settledWindows: settled.length, settledRiseMiB: settledRise / MiB, settledRiseShare: settledRise / socketRss,
+    earlyRiseMiB: earlyRise / MiB, earlyRiseShare: earlyRise / socketRss,
     cpu: mean(post.map((w) => w.cpu)), loaderCpu: mean(post.map((w) => w.loaderCpu)), eld, worst,
     windowsOver: post.filter((w) => w.eld.p99 >= 50 || w.eld.max >= 100).length, postWindows: post.length,
     // A stall of the server's own: the server's loop stopped ≥ 100 ms in a window where the idle control on the same CPU did not pass 50 ms.
@@ -87,6 +113,9 @@ function render(R) {
     ['RSS: empty server (after GC) / mean after warm-up', `${f(empty.rss / MiB)} / ${f(fig.rssMean / MiB)} MiB`],
     ['RSS trend after warm-up, fitted rise in its first half / second half', `${f(fig.halvesMiB[0], 1)} / ${f(fig.halvesMiB[1], 1)} MiB (settling rises in the first half only; a leak in both)`],
     ['V8 heap held (heapTotal) after warm-up, fitted rise over the same span', `${f(fig.heldRiseMiB, 1)} MiB`],
+    ['RSS trend once V8\'s held heap stopped growing (from the first window after which heapTotal never rose 2 MiB above it), fitted rise', Number.isFinite(fig.settledRiseMiB)
+      ? `${f(fig.settledRiseMiB, 1)} MiB = ${f(fig.settledRiseShare * 100, 1)}% of the sockets' RSS, from t=${f(fig.settledFromS, 0)} s (${fig.settledWindows} windows)`
+      : `— (V8's heap was still growing ${fig.settledWindows ? `at t=${f(fig.settledFromS, 0)} s, ${fig.settledWindows} windows before the end` : 'at the end'})`],
     ...(Number.isFinite(fig.earlyRiseMiB) ? [[`RSS trend counted from t=${EARLY_WARMUP_S} s (the warm-up of runs before 2026-12-05), fitted rise`, `${f(fig.earlyRiseMiB, 1)} MiB = ${f(fig.earlyRiseShare * 100, 1)}% of the sockets' RSS`]] : []),
     ['RSS per socket after a full GC, sockets still open', `${f(fig.heldPerSocket / KiB, 2)} KiB (${fig.heldOpen} sockets; heap ${f((held.heapUsed - empty.heapUsed) / fig.heldOpen / KiB, 2)} KiB)`],
     ['connects/s (churn reopens) after warm-up', f(fig.perSec.connects, 1)],
@@ -125,4 +154,4 @@ How it is measured: bench/soak/README.md.`;
   return { text, md: mdText };
 }
 
-module.exports = { summarize, render };
+module.exports = { summarize, render, settledIndex };
