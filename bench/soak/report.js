@@ -154,4 +154,4 @@ How it is measured: bench/soak/README.md.`;
   return { text, md: mdText };
 }
 
-module.exports = { summarize, render, settledIndex };
+module.exports = { summarize, render };
