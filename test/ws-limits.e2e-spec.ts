@@ -252,6 +252,19 @@ describe('ping and heartbeat (e2e)', () => {
     expect(Number.isNaN(Date.parse(pong.timestamp))).toBe(false);
   });
 
+  it("answers a client's protocol ping with a pong carrying its payload, before and after the socket's first frame", async () => {
+    const c = connect(t, path, alice.accessToken);
+    await c.opened;
+    const pongs: string[] = [];
+    c.ws.on('pong', (data: Buffer) => pongs.push(data.toString()));
+    c.ws.ping('before ready');
+    await c.next('ready');
+    c.ws.ping('after ready');
+    await waitUntil(async () => pongs.length === 2);
+    expect(pongs).toEqual(['before ready', 'after ready']);
+    expect(c.ws.readyState).toBe(WebSocket.OPEN);
+  });
+
   it('terminates a socket that does not answer protocol pings, and keeps one that does', async () => {
     const answering = connect(t, path, alice.accessToken);
     const silent = new WsTestClient(new WebSocket(`${t.wsUrl}${path}`, [], { headers: auth(alice.accessToken), autoPong: false }));

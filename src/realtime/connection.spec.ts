@@ -49,6 +49,15 @@ describe('Connection: frames of one turn leave in one write', () => {
     expect(syscalls()).toBe(2);
   });
 
+  it('lets go of the TCP socket once closed: a flush due after the close is a no-op', async () => {
+    const { conn, syscalls } = await pair();
+    conn.send('pong', {}, 'last'); // corks the socket until the end of this turn
+    conn.closed();
+    expect((conn as unknown as { output?: Socket }).output).toBeUndefined();
+    await nextTurn(); // the end-of-turn flush ran, and did not touch the socket
+    expect(syscalls()).toBe(0);
+  });
+
   it('checks the buffer limit against what the kernel did not take, not against what waited for the end of the turn', async () => {
     // 40 KiB in one turn against a 16 KiB limit: a reading client takes it all, so this is no slow consumer.
     const { conn, syscalls, receivedCount, slow } = await pair(16 * 1024);

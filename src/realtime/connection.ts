@@ -75,8 +75,8 @@ export class Connection {
     private readonly limits: ConnectionLimits,
     private readonly onSlowConsumer: (c: Connection) => void,
     private readonly traffic: WsTraffic = { framesIn: 0, bytesIn: 0, framesOut: 0, bytesOut: 0 },
-    /** The socket `ws` writes to (the upgrade request's); frames are coalesced on it when given. */
-    private readonly output?: Writable,
+    /** The socket `ws` writes to (the upgrade request's); frames are coalesced on it when given. Let go once closed (see closed()). */
+    private output?: Writable,
   ) {}
 
   get connectedAt(): Date {
@@ -221,7 +221,7 @@ export class Connection {
   flush(): void {
     if (!this.corked) return;
     this.corked = false;
-    this.output!.uncork();
+    this.output?.uncork();
   }
 
   /**
@@ -270,6 +270,8 @@ export class Connection {
     this.state = 'closed';
     if (this.graceTimer) clearTimeout(this.graceTimer);
     this.graceTimer = undefined;
+    // What V8 keeps of a closed socket for a while (see QuietWebSocket) must not reach its TCP socket through here.
+    this.output = undefined;
     const hooks = this.closeHooks;
     this.closeHooks = undefined;
     for (const hook of hooks ?? []) hook(this);

@@ -3,7 +3,7 @@ import { createServer, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
-import { endQuietly, QuietWebSocket } from './quiet-websocket';
+import { endQuietly, MAX_PENDING_AUTO_PONGS, QuietWebSocket } from './quiet-websocket';
 
 /** A Writable whose own `end` (what endQuietly falls back to) counts its calls; with `hold`, no write ever completes. */
 class Probe extends Writable {
@@ -121,16 +121,16 @@ describe('QuietWebSocket', () => {
     for (const closer of ['client', 'server'] as const) {
       const { client, server } = await connect();
       expect(server).toBeInstanceOf(QuietWebSocket);
-      const internals = server as unknown as { _socket: Writable; _receiver: Writable };
+      const { _socket: socket, _receiver: receiver } = server as unknown as { _socket: Writable; _receiver: Writable };
       // Nothing of its own while open (memory kept per socket).
-      expect(Object.prototype.hasOwnProperty.call(internals._socket, 'end')).toBe(false);
-      expect(Object.prototype.hasOwnProperty.call(internals._receiver, 'end')).toBe(false);
+      expect(Object.prototype.hasOwnProperty.call(socket, 'end')).toBe(false);
+      expect(Object.prototype.hasOwnProperty.call(receiver, 'end')).toBe(false);
       const closed = Promise.all([once(server, 'close'), once(client, 'close')]);
       if (closer === 'client') client.close();
       else server.close();
       await closed;
-      expect(internals._socket.end).toBe(endQuietly);
-      expect(internals._receiver.end).toBe(endQuietly);
+      expect(socket.end).toBe(endQuietly);
+      expect(receiver.end).toBe(endQuietly);
     }
   });
 
@@ -183,5 +183,113 @@ describe('QuietWebSocket', () => {
     const closed = once(client, 'close');
     server.close();
     await closed;
+  });
+});
+
+describe('QuietWebSocket: pings and what a closed socket keeps', () => {
+  let http: Server;
+  let url: string;
+  const accepted: WebSocket[] = [];
+  /** As the adapter makes it: ws answers no ping, QuietWebSocket does; and a plain ws server socket beside it, to compare with. */
+  const servers = {
+    quiet: new WebSocketServer({ noServer: true, WebSocket: QuietWebSocket, autoPong: false }),
+    wsOwn: new WebSocketServer({ noServer: true, WebSocket: QuietWebSocket }),
+    plain: new WebSocketServer({ noServer: true }),
+  };
+
+  beforeAll(async () => {
+    http = createServer();
+    http.on('upgrade', (req, socket, head) => {
+      const which = (req.url ?? '/').slice(1) as keyof typeof servers;
+      servers[which].handleUpgrade(req, socket, head, (ws) => accepted.push(ws));
+    });
+    http.listen(0, '127.0.0.1');
+    await once(http, 'listening');
+    url = `ws://127.0.0.1:${(http.address() as AddressInfo).port}`;
+  });
+
+  afterAll(async () => {
+    for (const s of Object.values(servers)) s.close();
+    http.close();
+  });
+
+  async function connect(which: keyof typeof servers): Promise<{ client: WebSocket; server: WebSocket }> {
+    const client = new WebSocket(`${url}/${which}`);
+    await once(client, 'open');
+    while (accepted.length === 0) await tick();
+    return { client, server: accepted.shift()! };
+  }
+
+  const internals = (ws: WebSocket) => ws as unknown as { _socket: unknown; _receiver: Record<symbol, unknown> | null; _sender: unknown; _closeTimer: unknown; _pendingAutoPongs: number };
+
+  it('answers a ping with its payload, as ws does, with no closure kept per socket', async () => {
+    for (const which of ['quiet', 'wsOwn'] as const) {
+      const { client, server } = await connect(which);
+      const heard: string[] = [];
+      server.on('ping', (data: Buffer) => heard.push(String(data)));
+      client.ping('are you there');
+      const [payload] = await once(client, 'pong');
+      expect(String(payload)).toBe('are you there');
+      expect(heard).toEqual(['are you there']);
+      // The pong was written: nothing left pending.
+      while (internals(server)._pendingAutoPongs !== 0) await tick();
+      // ws's own autoPong keeps a closure on the socket; made for the adapter (autoPong: false), there is none.
+      expect(Object.prototype.hasOwnProperty.call(server, '_autoPongComplete')).toBe(which === 'wsOwn');
+      const closed = once(client, 'close');
+      server.close();
+      await closed;
+    }
+  });
+
+  it('cuts a peer with as many pongs unsent as ws allows, as ws does', async () => {
+    const { client, server } = await connect('quiet');
+    internals(server)._pendingAutoPongs = MAX_PENDING_AUTO_PONGS;
+    const closed = once(client, 'close');
+    client.ping('one too many');
+    const [code] = await closed;
+    expect(code).toBe(1006);
+    expect(server.readyState).toBe(WebSocket.CLOSED);
+  });
+
+  it('once closed, lets go of its TCP socket, receiver, sender and close timer, and its receiver of it', async () => {
+    for (const closer of ['client', 'server'] as const) {
+      const { client, server } = await connect('quiet');
+      const receiver = internals(server)._receiver!;
+      expect(Object.getOwnPropertySymbols(receiver).some((k) => receiver[k] === server)).toBe(true);
+      // Its own `close` listeners still see the parts; they go after.
+      let seenInClose: unknown;
+      server.on('close', () => { seenInClose = internals(server)._socket; });
+      const closed = Promise.all([once(server, 'close'), once(client, 'close')]);
+      if (closer === 'client') client.close();
+      else server.close();
+      await closed;
+      expect(seenInClose).not.toBeNull();
+      const after = internals(server);
+      expect([after._socket, after._receiver, after._sender, after._closeTimer]).toEqual([null, null, null, null]);
+      expect(Object.getOwnPropertySymbols(receiver).some((k) => receiver[k] === server)).toBe(false);
+    }
+  });
+
+  it('after its close, answers send, ping, close, terminate and bufferedAmount as a ws server socket does', async () => {
+    const outcome = async (which: 'quiet' | 'plain') => {
+      const { client, server } = await connect(which);
+      const closed = Promise.all([once(server, 'close'), once(client, 'close')]);
+      client.close(1000);
+      await closed;
+      const before = server.bufferedAmount;
+      const errors: string[] = [];
+      server.send('late', (err) => errors.push(String(err?.message)));
+      server.ping('late ping', undefined, (err) => errors.push(String(err?.message)));
+      server.close(1000);
+      server.terminate();
+      server.pause();
+      server.resume();
+      await tick();
+      return { before, after: server.bufferedAmount, errors, readyState: server.readyState };
+    };
+    const quiet = await outcome('quiet');
+    expect(quiet).toEqual(await outcome('plain'));
+    expect(quiet.after).toBe(quiet.before + 'late'.length + 'late ping'.length);
+    expect(quiet.errors).toHaveLength(2);
   });
 });

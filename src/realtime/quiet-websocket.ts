@@ -42,27 +42,100 @@ function listenerTable(): object {
   return Object.setPrototypeOf({ close: undefined, error: undefined, pong: undefined, message: undefined }, null) as object;
 }
 
+/** ws's default for `maxPendingAutoPongs`: a peer with this many pongs still unsent is cut (see QuietWebSocket). */
+export const MAX_PENDING_AUTO_PONGS = 60;
+
+/** The fields of ws's WebSocket this class reads or sets (ws 8; none is public API). */
+interface WsInternals {
+  _socket: Writable | null;
+  _receiver: Writable | null;
+  _sender: object | null;
+  _closeTimer: NodeJS.Timeout | null;
+  _bufferedAmount: number;
+  _autoPong: boolean;
+  _pendingAutoPongs: number;
+  _maxPendingAutoPongs: number;
+}
+
+/** Called once an automatic pong has been written (bound to its socket for that one pong). */
+function autoPongSent(this: WsInternals): void {
+  this._pendingAutoPongs--;
+}
+
 /**
  * `ws`'s WebSocket (handed to WebSocketServer as its `WebSocket` class) with a
- * compact listener table (see listenerTable), whose
- * socket and frame receiver end quietly (see endQuietly) once it closes.
+ * compact listener table (see listenerTable), whose socket and frame receiver
+ * end quietly (see endQuietly) once it closes, which answers pings without a
+ * closure of its own, and which lets go of its parts once it has closed.
+ *
  * Every closing handshake passes through `close()`: ours, and the one `ws`
  * makes when the peer's close frame arrives, before that peer's FIN. Set then,
  * on streams about to go, nothing is kept for an open socket's whole life (a
  * property each from connect on cost ~50 bytes of heap per socket in the soak).
  * One shared function, no closure.
+ *
+ * Why the last two (docs/capacity.md §1, 2026-12-07): V8's parser allocates a
+ * function literal assigned to a property (`this.f = () => ...`) straight in
+ * the old generation, on the guess that it is a method. The closure's context,
+ * and all it reaches, is young; from a closure in the old generation it stays
+ * reachable to every scavenge until the next mark-compact, dead or not, so
+ * each scavenge copies it and the second promotes it. `ws` makes one such
+ * closure per socket (`_autoPongComplete`), and Node one per writable stream
+ * (`WritableState.onwrite`: the TCP socket's and the frame receiver's). A
+ * closed socket's WebSocket, TCP socket and receiver were therefore promoted,
+ * with everything they held: the Connection, its session and the rest, ~2.7 KB
+ * a connect, a mark-compact every ~10,000 connects. So:
+ *  - ws is told not to answer pings (`autoPong: false`, set by the adapter) and
+ *    this class does it the same way (ws's `receiverOnPing` reads these
+ *    fields): the pong's completion is a bound function made per ping, not a
+ *    closure made per socket.
+ *  - once closed (after its `close` listeners have run), it drops the TCP
+ *    socket, receiver, sender and close timer, and the receiver drops it: what
+ *    V8 keeps of a closed socket then holds only itself. ws reads none of them
+ *    once CLOSED (send, ping and bufferedAmount go by `_socket` and
+ *    `_bufferedAmount`; close, terminate, pause and resume return at once).
  */
 export class QuietWebSocket extends WebSocket {
   /** ws's own arguments, passed on as they are (WebSocketServer makes each server socket with `(null, undefined, options)`). */
   constructor(...args: unknown[]) {
     super(...(args as ConstructorParameters<typeof WebSocket>));
     (this as unknown as { _events: object })._events = listenerTable();
+    const self = this as unknown as WsInternals;
+    if (!self._autoPong) {
+      const options = args[2] as { maxPendingAutoPongs?: number } | undefined;
+      self._autoPong = true;
+      self._pendingAutoPongs = 0;
+      self._maxPendingAutoPongs = (options?.maxPendingAutoPongs ?? MAX_PENDING_AUTO_PONGS) | 0;
+    }
+  }
+
+  /** What ws hands to `pong()` as its callback when it answers a ping (receiverOnPing); made per ping, on the few sockets that are pinged. */
+  get _autoPongComplete(): () => void {
+    return autoPongSent.bind(this as unknown as WsInternals);
+  }
+
+  /** A WebSocket made with ws's own autoPong sets its closure here: kept as ws would keep it. */
+  set _autoPongComplete(fn: () => void) {
+    Object.defineProperty(this, '_autoPongComplete', { value: fn, writable: true, configurable: true, enumerable: true });
   }
 
   override close(code?: number, data?: string | Buffer): void {
-    const self = this as unknown as { _socket?: Writable | null; _receiver?: Writable };
+    const self = this as unknown as WsInternals;
     if (self._socket) self._socket.end = endQuietly as Writable['end'];
     if (self._receiver) self._receiver.end = endQuietly as Writable['end'];
     super.close(code, data);
+  }
+
+  /** ws's last step of every close: `close` to the listeners. Then the parts go (see the class). */
+  emitClose(): void {
+    (WebSocket.prototype as unknown as { emitClose(this: WebSocket): void }).emitClose.call(this);
+    const self = this as unknown as WsInternals;
+    const receiver = self._receiver as unknown as Record<symbol, unknown> | null;
+    if (receiver) for (const key of Object.getOwnPropertySymbols(receiver)) if (receiver[key] === this) receiver[key] = undefined;
+    self._bufferedAmount = 0;
+    self._socket = null;
+    self._receiver = null;
+    self._sender = null;
+    self._closeTimer = null;
   }
 }

@@ -151,6 +151,9 @@ export class PortcullisWsAdapter extends WsAdapter {
       maxPayload: Math.max(ws.maxPayloadBytes * 16, 1 << 20),
       // No compression: fan-out writes frames made once for every socket (SharedFrame), behind ws's own writes.
       perMessageDeflate: false,
+      // QuietWebSocket answers pings itself, as ws would: ws's own way makes a closure per socket that V8 keeps until a
+      // mark-compact, and with it the closed socket and its Connection (see QuietWebSocket).
+      autoPong: false,
       clientTracking: false,
       handleProtocols: selectProtocol,
       // ws's WebSocket, minus the errors it builds and drops at every close (see QuietWebSocket).
@@ -282,6 +285,8 @@ export class PortcullisWsAdapter extends WsAdapter {
     conn.closed();
     this.d.registry.remove(conn);
     if (wasAuthenticated) this.d.metrics.liveChanged(conn.endpoint, -1);
+    // The socket hears nothing after `close`; it and its Connection let go of each other (QuietWebSocket says why).
+    (conn.ws as Partial<TaggedSocket>)[CONN] = undefined;
   }
 
   /**
