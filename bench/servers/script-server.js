@@ -1,6 +1,7 @@
 'use strict';
 // Adapter for the two reference servers (baseline.js, socketio.js): spawn on
 // CPU 1 with the memory probe preloaded, wait for `LISTENING <port>`.
+const fs = require('node:fs');
 const path = require('node:path');
 const jwt = require('jsonwebtoken');
 const crypto = require('node:crypto');
@@ -19,6 +20,8 @@ function makeAdapter({ key, label, script, driver }) {
       });
       let stderr = '';
       child.stderr.on('data', (d) => { stderr += d; });
+      // BENCH_SERVER_LOG=<file>: the server's whole stdout and stderr there too, as for Portcullis (bench/servers/portcullis.js).
+      if (process.env.BENCH_SERVER_LOG) { const f = fs.createWriteStream(process.env.BENCH_SERVER_LOG); child.stdout.pipe(f); child.stderr.pipe(f); }
       const port = await new Promise((resolve, reject) => {
         let out = '';
         const t = setTimeout(() => reject(new Error(`${label} did not start: ${stderr}`)), 15000);
