@@ -87,11 +87,11 @@ function keptOnly(snapshot) {
   try {
     const cfg = { scenario: 'connect', count: 2000, maxMs: 180000, concurrency: 32, auth: AUTH, token: server.token, conversationId: server.conversationId };
     await runLoad(server, cfg); // warm-up, not kept
-    process.kill(server.pid, 'SIGUSR1');
+    process.kill(server.pid, 'SIGUSR2'); // start keeping
     await sleep(200);
     const r = await runLoad(server, { ...cfg, count: CONNECTS });
     await sleep(1000); // the last closes
-    process.kill(server.pid, 'SIGUSR2');
+    process.kill(server.pid, 'SIGUSR2'); // the snapshot
     const done = path.join(dir, `done-${server.pid}.json`);
     while (!fs.existsSync(done)) await sleep(200);
     const d = JSON.parse(fs.readFileSync(done, 'utf8'));
