@@ -1,11 +1,12 @@
 # syntax=docker/dockerfile:1
 # Portcullis: multi-stage build, non-root runtime, HEALTHCHECK on /health.
 # scripts/verify-production.sh runs these same stages on a fresh copy without Docker (CI does).
-# Node.js 24 (LTS): Node 20 left support on 2026-04-30, and on 24's V8 the 19,000-socket soak's event loop
-# stalled >= 100 ms in at most 1 of 72 windows, against 7-15 on 20, for ~1.2 KiB more RSS per socket
-# (docs/deployment.md, *Which Node.js*). scripts/image-node.sh reads this line: CI runs the tests on that
-# major as well as on the machine's own (20), and scripts/verify-production.sh runs the image's stages on it.
-ARG NODE_VERSION=24
+# Node.js 26 (the active LTS; 24 is in maintenance, 20 left support on 2026-04-30): with the same start flags,
+# the 19,000-socket soak held 7.2-8.0 KiB of RSS per socket in three runs on 26 (loop max 81, 89 and 157 ms),
+# against 8.2 KiB (103 ms) for 24 on a like stretch (docs/deployment.md, *Which Node.js*). scripts/image-node.sh reads this line:
+# CI runs the tests on that major as well as on the machine's own (20), and scripts/verify-production.sh runs
+# the image's stages on it.
+ARG NODE_VERSION=26
 
 # Toolchain for native modules (sqlite3, argon2 compile when no prebuilt binary can be fetched).
 FROM node:${NODE_VERSION}-bookworm-slim AS toolchain
@@ -61,7 +62,7 @@ STOPSIGNAL SIGTERM
 # main thread is spread thinner (docs/deployment.md). --heap-growing-percent=50: the next major GC once the
 # old generation has grown by half, not by V8's own factor: on Node 24 the soak's loop max was 70-99 ms with
 # no window stalled >= 100 ms in four runs (105-114 ms, 1 of 72, in two without it), ~3 points less CPU,
-# connects no dearer (docs/deployment.md). --memory-balancer (V8 13 and later, so Node 24 and not 20): the old
+# connects no dearer (docs/deployment.md). --memory-balancer (V8 13 and later, so Node 24 and 26, not 20): the old
 # generation's limit follows the measured allocation rate and marking speed; on Node 24 the soak held 7.95-8.04
 # KiB of RSS per socket instead of 8.3-9.8, with no stall (docs/deployment.md). --initial-old-space-size=128 (with
 # the balancer): a 128 MB floor under its limit, which after an idle stretch sits ~2 MB above the live heap, so

@@ -3,7 +3,7 @@
 // The V8 flags the service runs with, for the Node.js running this script
 // (docs/deployment.md, *One core per instance*). `npm start` and
 // `npm run start:prod` run `node $(node scripts/node-flags.js) dist/src/main.js`;
-// the image's CMD lists the same flags literally for the image's Node (24), and
+// the image's CMD lists the same flags literally for the image's Node (26), and
 // test/deployment.e2e-spec.ts keeps the two in step. Prints one line.
 const { spawnSync } = require('node:child_process');
 
@@ -11,7 +11,7 @@ const { spawnSync } = require('node:child_process');
 const ALWAYS = ['--single-threaded-gc', '--max-semi-space-size=4', '--incremental-marking-soft-trigger=50', '--heap-growing-percent=50'];
 
 /**
- * Only on V8 13 or later (Node 24, the image's), where they were measured, and
+ * Only on V8 13 or later (Node 24, and 26, the image's), where they were measured, and
  * only when this node accepts them: an unknown V8 flag stops node at start
  * ("bad option"), and Node 20's V8 has no memory balancer.
  *

@@ -20,7 +20,7 @@ type ReceiverClass = new (options: { isServer: boolean }) => Writable;
  * masked 64-byte text frame goes through a ws Receiver while bufferutil's unmask is watched.
  */
 export function wsMasking(): WsMasking {
-  // ws ≥ 8.18 prefers Node's own masking when it has one; Node 20 and 24 have none.
+  // ws ≥ 8.18 prefers Node's own masking when it has one: Node 26 does, 20 and 24 do not.
   if (typeof (require('node:http') as { websocketUnmask?: unknown }).websocketUnmask === 'function') return 'native';
   let native: Unmask;
   try {
