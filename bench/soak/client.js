@@ -183,6 +183,7 @@ async function command(line) {
     setInterval(tick, 100);
     ramp().catch((e) => { noteError(e); out(`READY ${JSON.stringify({ open, slots: slots.length, error: String(e) })}`); });
   } else if (line === 'start') running = true;
+  else if (line.startsWith('churn ')) C.churnPerSec = Number(line.slice(6)); // the warm-up's faster churn ends (index.js)
   else if (line === 'stats') out(`STATS ${JSON.stringify(stats())}`);
   else if (line === 'stop') {
     // no more churn or chat; re-auth answers go on while acks and re-auths in flight settle (bounded)

@@ -16,7 +16,7 @@ const { spawnPinned, httpJson, sleep, cpuUs, freePort, HAS_TASKSET } = require('
 const { hist, addEncoded } = require('../lib/stats');
 const { writeSoakSection } = require('../lib/benchmarks-doc');
 const { makePopulation } = require('./setup');
-const { summarize: summarizeRun, render } = require('./report');
+const { summarize: summarizeRun, render, warmChurnText } = require('./report');
 const { calibrate } = require('../lib/calibrate');
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -28,6 +28,20 @@ const S = {
   chatPerS: env('SOAK_CHAT_PER_S', 5), leadMs: env('SOAK_REAUTH_LEAD_MS', 60000), heartbeatMs: env('SOAK_HEARTBEAT_MS', undefined),
 };
 S.users = env('SOAK_USERS', Math.min(S.room, S.sockets));
+// The warm-up churns faster first: by default SOAK_CHURN_PER_S × 4 for its first half, then × 2 for a third
+// (180 s: 4%/s for 90 s, then 2%/s for 60 s), then SOAK_CHURN_PER_S for the rest and for the measured span.
+// The ramp opens every socket at once, so V8's old space starts densely packed and spreads out only as that
+// first cohort closes, which at 1%/s takes ~13 minutes (README, "Warm-up"); a faster churn first turns the
+// population over sooner. SOAK_WARMUP_CHURN="rate:seconds,..." sets the steps instead (absolute rates, e.g.
+// "0.04:90,0.02:60"); SOAK_WARMUP_CHURN= (empty) churns at SOAK_CHURN_PER_S from the start.
+S.warmChurn = process.env.SOAK_WARMUP_CHURN === undefined
+  ? (S.churnPerS > 0 ? [{ rate: 4 * S.churnPerS, seconds: Math.round(S.warmupS / 2) }, { rate: 2 * S.churnPerS, seconds: Math.round(S.warmupS / 3) }] : [])
+  : process.env.SOAK_WARMUP_CHURN.split(',').filter(Boolean).map((step) => {
+    const [rate, seconds] = step.split(':').map(Number);
+    if (!(rate >= 0 && seconds > 0)) throw new Error(`SOAK_WARMUP_CHURN: "${step}" is not rate:seconds`);
+    return { rate, seconds };
+  });
+if (S.warmChurn.reduce((a, x) => a + x.seconds, 0) > S.warmupS) throw new Error('SOAK_WARMUP_CHURN runs past the warm-up');
 // Every socket re-auths once per (TTL − lead): this TTL gives SOAK_REAUTH_PER_S across the population.
 S.ttlS = Math.round(S.sockets / S.reauthPerS + S.leadMs / 1000);
 const log = (...a) => console.log(...a);
@@ -103,7 +117,7 @@ async function main() {
   const speedStart = calibrate(HAS_TASKSET ? 1 : null);
   let commit = null; try { commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT }).toString().trim(); } catch {}
   log(`soak: ${S.sockets} sockets from ${S.clients} client processes (127.0.0.2..${2 + S.clients - 1}), ${S.durationS} s (warm-up ${S.warmupS} s), windows of ${S.windowS} s; ` +
-    `~${S.reauthPerS} re-auths/s (JWT_ACCESS_TTL=${S.ttlS}s, WS_REAUTH_LEAD_MS=${S.leadMs}), churn ${S.churnPerS * 100}%/s, room of ${S.room} sockets (${S.users} users) at ${S.chatPerS} msg/s, ` +
+    `~${S.reauthPerS} re-auths/s (JWT_ACCESS_TTL=${S.ttlS}s, WS_REAUTH_LEAD_MS=${S.leadMs}), churn ${S.churnPerS * 100}%/s${S.warmChurn.length ? ` (first ${warmChurnText(S)})` : ''}, room of ${S.room} sockets (${S.users} users) at ${S.chatPerS} msg/s, ` +
     `heartbeat ${S.heartbeatMs || 'default (30000)'} ms; load average ${loadavg()}; taskset ${HAS_TASKSET ? 'clients → CPU 0, server → CPU 1' : 'no'}`);
 
   const extraEnv = { JWT_ACCESS_TTL: String(S.ttlS), WS_REAUTH_LEAD_MS: String(S.leadMs), ...(S.heartbeatMs ? { WS_HEARTBEAT_MS: String(S.heartbeatMs) } : {}) };
@@ -129,7 +143,7 @@ async function main() {
     children.push(startClient(i, {
       index: i, port: server.target.port, localAddress: `127.0.0.${2 + i}`, users, roomConv: pop.roomId, roomSlots, slots,
       secret: server.jwtSecret, issuer: 'portcullis', audience: 'portcullis-clients', ttlS: S.ttlS, leadMs: S.leadMs,
-      reuseMs: Math.min(30000, (S.ttlS * 1000 - S.leadMs) / 10), churnPerSec: S.churnPerS, chatPerSec: S.chatPerS / S.clients,
+      reuseMs: Math.min(30000, (S.ttlS * 1000 - S.leadMs) / 10), churnPerSec: S.warmChurn.length ? S.warmChurn[0].rate : S.churnPerS, chatPerSec: S.chatPerS / S.clients,
       concurrency: 25, hardDeadline,
     }));
   }
@@ -139,6 +153,13 @@ async function main() {
   log(`ramp: ${ramp.open}/${S.sockets} sockets in ${(ramp.ms / 1000).toFixed(1)} s (${ramp.failed} failed attempts${ramp.firstError ? `, first: ${ramp.firstError}` : ''}); load average ${loadavg()}`);
 
   children.forEach((c) => c.send('start'));
+  // The warm-up's churn steps (S.warmChurn): each step's end sets the next one's rate, the last's SOAK_CHURN_PER_S.
+  const churnTimers = [];
+  S.warmChurn.reduce((end, step, i) => {
+    const rate = (S.warmChurn[i + 1] || { rate: S.churnPerS }).rate;
+    churnTimers.push(setTimeout(() => children.forEach((c) => c.send(`churn ${rate}`)), (end + step.seconds) * 1000));
+    return end + step.seconds;
+  }, 0);
   const rampServer = await probe('/soak/window'); const rampControl = (await control.get('/soak/window')).eld;
   let prevS = rampServer; let prevC = sumStats(await ask('stats', 'STATS'));
   const windows = []; let marked = null;
@@ -161,6 +182,7 @@ async function main() {
     if (!marked && row.t >= S.warmupS - 1e-3) { marked = await probe('/soak/mark'); await control.get('/soak/mark'); }
     if (children.some((c) => c.child.exitCode !== null)) { log('a client process ended early: stopping'); break; }
   }
+  churnTimers.forEach(clearTimeout);
   const overall = marked ? await probe('/soak/overall') : null;
   const controlOverall = marked ? (await control.get('/soak/overall')).eld : null;
   await probe('/soak/stop');

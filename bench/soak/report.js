@@ -140,7 +140,7 @@ function render(R) {
 
 Run on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC against the build of commit ${R.commit || '?'}, ${scale}; \`${setEnv ? `${setEnv} ` : ''}npm run bench:soak\` (bench/soak/), ${f(R.elapsedS / 60)} min wall time. ${os.cpus().length} CPUs, node ${process.version}; ${R.taskset ? 'client processes pinned to CPU 0, the server to CPU 1' : 'no pinning'}. Load average (1, 5, 15 min; this run's own work and other tenants') at the start: ${R.loadavgStart}; at the end: ${R.loadavgEnd}. Machine speed (bench/lib/calibrate.js: a fixed piece of work on the server's CPU, best of 3; lower is faster; compare runs by it): ${R.speed ? `${f(R.speed[0], 0)} ms before, ${f(R.speed[1], 0)} ms after` : '—'}.
 
-Load: ${S.sockets.toLocaleString('en-US')} header-authenticated sockets on /ws/conversations/:id from ${S.clients} client processes on 127.0.0.2–127.0.0.${S.clients + 1}; ${S.users} users, each with a conversation of their own, all members of one room; ${S.room} of the sockets in the room, which gets ${S.chatPerS} chat messages a second from its own sockets; JWT_ACCESS_TTL=${S.ttlS}s and WS_REAUTH_LEAD_MS=${S.leadMs} for ~${S.reauthPerS} re-auths a second; ${f(S.churnPerS * 100, 1)}% of the sockets closed by their client and reopened each second; heartbeat ${S.heartbeatMs ? `WS_HEARTBEAT_MS=${S.heartbeatMs}` : 'default (30 s)'}; ${S.durationS} s after the ramp, the first ${S.warmupS} s of it warm-up.
+Load: ${S.sockets.toLocaleString('en-US')} header-authenticated sockets on /ws/conversations/:id from ${S.clients} client processes on 127.0.0.2–127.0.0.${S.clients + 1}; ${S.users} users, each with a conversation of their own, all members of one room; ${S.room} of the sockets in the room, which gets ${S.chatPerS} chat messages a second from its own sockets; JWT_ACCESS_TTL=${S.ttlS}s and WS_REAUTH_LEAD_MS=${S.leadMs} for ~${S.reauthPerS} re-auths a second; ${f(S.churnPerS * 100, 1)}% of the sockets closed by their client and reopened each second${S.warmChurn && S.warmChurn.length ? ` (in the warm-up, first ${warmChurnText(S)}, to turn the ramp's sockets over sooner)` : ''}; heartbeat ${S.heartbeatMs ? `WS_HEARTBEAT_MS=${S.heartbeatMs}` : 'default (30 s)'}; ${S.durationS} s after the ramp, the first ${S.warmupS} s of it warm-up.
 
 ${md(tHead, fig.targets)}
 
@@ -154,4 +154,9 @@ How it is measured: bench/soak/README.md.`;
   return { text, md: mdText };
 }
 
-module.exports = { summarize, render };
+/** The warm-up's churn schedule in words: "4%/s for 90 s, then 2%/s for 60 s". */
+function warmChurnText(S) {
+  return S.warmChurn.map((x) => `${+(x.rate * 100).toFixed(2)}%/s for ${x.seconds} s`).join(', then ');
+}
+
+module.exports = { summarize, render, warmChurnText };
