@@ -35,7 +35,7 @@ S.users = env('SOAK_USERS', Math.min(S.room, S.sockets));
 // population over sooner. SOAK_WARMUP_CHURN="rate:seconds,..." sets the steps instead (absolute rates, e.g.
 // "0.04:90,0.02:60"); SOAK_WARMUP_CHURN= (empty) churns at SOAK_CHURN_PER_S from the start.
 S.warmChurn = process.env.SOAK_WARMUP_CHURN === undefined
-  ? (S.churnPerS > 0 ? [{ rate: 4 * S.churnPerS, seconds: Math.round(S.warmupS / 2) }, { rate: 2 * S.churnPerS, seconds: Math.round(S.warmupS / 3) }] : [])
+  ? [{ rate: 4 * S.churnPerS, seconds: Math.round(S.warmupS / 2) }, { rate: 2 * S.churnPerS, seconds: Math.round(S.warmupS / 3) }].filter((x) => x.rate > 0 && x.seconds > 0)
   : process.env.SOAK_WARMUP_CHURN.split(',').filter(Boolean).map((step) => {
     const [rate, seconds] = step.split(':').map(Number);
     if (!(rate >= 0 && seconds > 0)) throw new Error(`SOAK_WARMUP_CHURN: "${step}" is not rate:seconds`);
