@@ -35,6 +35,11 @@ const P = QUICK
 // process each run, and BENCH_TAIL=1 traces put most of the slowest connects, of every server, in its first
 // 1.5 s, and still its first 250 ms after a 1.5 s warm-up; not after 4 s (docs/capacity.md §1).
 P.rateWarmMs = Number(process.env.BENCH_RATE_WARM_MS != null ? process.env.BENCH_RATE_WARM_MS : QUICK ? 1000 : 4000);
+// The fixed-rate run's load generator with a 2 MB semi-space: with V8's default young generation its own
+// scavenges grew to 15-28 ms within each run (on Node 26: the closed client sockets it keeps reachable until
+// its next mark-compact), and every connect in flight during one waited for it, whatever the server; at 2 MB
+// they stay at ~1-2 ms (docs/capacity.md §1, 2026-12-07, 11:40). BENCH_RATE_LOAD_NODE_ARGS overrides ("" for V8's defaults).
+P.rateLoadNodeArgs = (process.env.BENCH_RATE_LOAD_NODE_ARGS != null ? process.env.BENCH_RATE_LOAD_NODE_ARGS : '--max-semi-space-size=2').split(' ').filter(Boolean);
 P.room = { senders: 20, subscribers: 200, ratePerSender: Number(process.env.BENCH_ROOM_RATE || 5) };
 // each socket needs one fd in the loader and one in the server
 if (P.memSockets > FD_HARD - 500) P.memSockets = Math.max(1000, Math.floor((FD_HARD - 500) / 1000) * 1000);
@@ -133,13 +138,13 @@ async function benchAll(live, ctx) {
       const r = await runLoad(server, { ...cfg, trace: true });
       const trace = (await httpJson('GET', `http://127.0.0.1:${server.probePort}/trace/stop`)).json;
       log(`  ${k} ${rateLine(r)} [run ${i + 1}]`);
-      if (r.connects) log(`    ${tail.describe(k, tail.attribute({ connects: r.connects, ownCpu: r.ownCpu, server: trace }))}`);
+      if (r.connects) log(`    ${tail.describe(k, tail.attribute({ connects: r.connects, ownCpu: r.ownCpu, ownGc: r.ownGc, server: trace }))}`);
       // BENCH_TAIL_DIR=<dir>: the raw trace of each run there too, for a closer look.
       if (r.connects && process.env.BENCH_TAIL_DIR) fs.writeFileSync(path.join(process.env.BENCH_TAIL_DIR, `rate-${k}-${i + 1}.json`), JSON.stringify({ connects: r.connects, ownGc: r.ownGc, ownGaps: r.ownGaps, ownCpu: r.ownCpu, server: trace }));
       delete r.connects; delete r.ownGc; delete r.ownGaps; delete r.ownCpu;
       return r;
     };
-    await scenario('rate', (k, s) => ({ scenario: 'rate', ratePerSec: ctx.rate, durationMs: P.rateMs, warmMs: P.rateWarmMs, auth: 'header', token: s.token, conversationId: s.conversationId }),
+    await scenario('rate', (k, s) => ({ scenario: 'rate', ratePerSec: ctx.rate, durationMs: P.rateMs, warmMs: P.rateWarmMs, auth: 'header', token: s.token, conversationId: s.conversationId, nodeArgs: P.rateLoadNodeArgs }),
       process.env.BENCH_TAIL === '1' ? tracedRun : plainRun(rateLine),
       (runs) => ({ rate: ctx.rate, p50: median(runs.map((r) => r.latencyMs && r.latencyMs.p50)), p99: median(runs.map((r) => r.latencyMs && r.latencyMs.p99)), p99s: runs.map((r) => r.latencyMs && r.latencyMs.p99) }));
   } else log('  (no baseline: the fixed-rate latency scenario is skipped)');

@@ -7,12 +7,13 @@ const ROOT = path.resolve(__dirname, '..', '..');
 /**
  * Runs one load-generator process (bench/load/client.js) on CPU 0 against
  * `server`; samples the server's CPU at the generator's marks (`serverCpuUs`
- * in the result). `onHolding(info)`: the generator holds its sockets open until
+ * in the result). `cfg.nodeArgs`: node flags for the generator. `onHolding(info)`: the generator holds its sockets open until
  * it resolves.
  */
-function runLoad(server, cfg, { onHolding, timeoutMs = 180000 } = {}) {
+function runLoad(server, { nodeArgs = [], ...cfg }, { onHolding, timeoutMs = 180000 } = {}) {
   return new Promise((resolve) => {
-    const child = spawnPinned(0, [path.join(ROOT, 'bench', 'load', 'client.js'), JSON.stringify({ ...cfg, target: server.target, deadlineMs: timeoutMs - 10000 })], { cwd: ROOT });
+    // nodeArgs: node flags for the generator itself (the fixed-rate scenario caps its young generation, bench/run.js).
+    const child = spawnPinned(0, [...nodeArgs, path.join(ROOT, 'bench', 'load', 'client.js'), JSON.stringify({ ...cfg, target: server.target, deadlineMs: timeoutMs - 10000 })], { cwd: ROOT });
     let buf = ''; let err = ''; let cpuA = NaN; let cpuB = NaN; let result = null;
     const kill = setTimeout(() => { child.kill('SIGKILL'); }, timeoutMs);
     child.stderr.on('data', (d) => { err = (err + d).slice(-2000); });

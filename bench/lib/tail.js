@@ -10,7 +10,8 @@
 //   - a server mark-compact cycle: its wait overlaps the span from the start
 //     of incremental marking to the end of the atomic pause (with
 //     --single-threaded-gc all of the marking runs on the server's main thread);
-//   - a server scavenge pause;
+//   - a GC pause, the server's (a scavenge) or the load generator's own (any kind;
+//     it stamps the start and reads `ready`), whichever covers more of the wait;
 //   - the server busy: at least 80% of a core over the 50 ms before its `ready`;
 //   - the load generator busy, the same way (it stamps the start and reads `ready`);
 //   - nothing seen.
@@ -18,9 +19,11 @@ const { constants } = require('node:perf_hooks');
 const { quantile } = require('./stats');
 
 const { NODE_PERFORMANCE_GC_MAJOR: MAJOR, NODE_PERFORMANCE_GC_MINOR: MINOR, NODE_PERFORMANCE_GC_INCREMENTAL: INCREMENTAL } = constants;
-const CAUSES = ['server mark-compact cycle', 'server scavenge', 'server busy', 'load generator busy', 'nothing seen'];
+const CAUSES = ['server mark-compact cycle', 'server scavenge', 'load generator GC pause', 'server busy', 'load generator busy', 'nothing seen'];
 
 const overlaps = (a0, a1, b0, b1) => a0 < b1 && b0 < a1;
+/** The most of [a0, a1] that any one pause [start, duration] in `pauses` covers (ms). */
+const cover = (pauses, a0, a1) => pauses.reduce((m, [t, d]) => Math.max(m, Math.min(a1, t + d) - Math.max(a0, t)), 0);
 
 /** Share of one core used over [a, b], from cumulative CPU samples [at, µs] (NaN without two samples in reach). */
 function busy(cpu, a, b) {
@@ -43,7 +46,7 @@ function markCompactCycles(gc) {
   return out;
 }
 
-function attribute({ connects, ownCpu = [], server = { gc: [], gaps: [], cpu: [] } }) {
+function attribute({ connects, ownCpu = [], ownGc = [], server = { gc: [], gaps: [], cpu: [] } }) {
   const lat = connects.map((c) => c[2]).sort((a, b) => a - b);
   const p99 = quantile(lat, 0.99);
   const slow = connects.filter((c) => c[2] >= p99);
@@ -54,10 +57,10 @@ function attribute({ connects, ownCpu = [], server = { gc: [], gaps: [], cpu: []
     const e = s + r;
     let cause;
     if (cycles.some(([a, b]) => overlaps(s, e, a, b))) cause = CAUSES[0];
-    else if (scavenges.some(([t, d]) => overlaps(s, e, t, t + d))) cause = CAUSES[1];
-    else if (busy(server.cpu || [], e - 50, e) >= 0.8) cause = CAUSES[2];
-    else if (busy(ownCpu, e - 50, e) >= 0.8) cause = CAUSES[3];
-    else cause = CAUSES[4];
+    else if (cover(scavenges, s, e) > 0 || cover(ownGc, s, e) > 0) cause = cover(scavenges, s, e) >= cover(ownGc, s, e) ? CAUSES[1] : CAUSES[2];
+    else if (busy(server.cpu || [], e - 50, e) >= 0.8) cause = CAUSES[3];
+    else if (busy(ownCpu, e - 50, e) >= 0.8) cause = CAUSES[4];
+    else cause = CAUSES[5];
     counts[cause]++;
   }
   const t0 = connects.length ? connects[0][0] : 0;
@@ -69,6 +72,7 @@ function attribute({ connects, ownCpu = [], server = { gc: [], gaps: [], cpu: []
     serverBusy: busy(server.cpu || [], t0, t1), loaderBusy: busy(ownCpu, t0, t1),
     markCompacts: majors.length, markCompactPauseMaxMs: Math.max(0, ...majors.map((g) => g[1])), inCyclesMs: inCycles,
     scavenges: scavenges.filter((g) => g[0] >= t0 && g[0] < t1).length,
+    ownPauseMaxMs: Math.max(0, ...ownGc.filter((g) => g[0] >= t0 && g[0] < t1).map((g) => g[1])),
   };
 }
 
@@ -78,7 +82,8 @@ function describe(label, a) {
   const causes = CAUSES.map((c) => `${c} ${a.counts[c]}`).join(', ');
   return `${label}: ${a.slow} connects at or above p99 (${f(a.p99, 2)} ms): ${causes}. ` +
     `Over ${f(a.spanMs / 1000, 1)} s the server used ${f(a.serverBusy * 100)}% of its core, the load generator ${f(a.loaderBusy * 100)}% of its own; ` +
-    `${a.markCompacts} mark-compact(s) (pause max ${f(a.markCompactPauseMaxMs, 1)} ms; ${f(a.inCyclesMs)} ms inside marking cycles), ${a.scavenges} scavenges.`;
+    `${a.markCompacts} mark-compact(s) (pause max ${f(a.markCompactPauseMaxMs, 1)} ms; ${f(a.inCyclesMs)} ms inside marking cycles), ${a.scavenges} scavenges; ` +
+    `the load generator's longest GC pause ${f(a.ownPauseMaxMs, 1)} ms.`;
 }
 
 module.exports = { attribute, describe };
