@@ -38,8 +38,10 @@ P.rateWarmMs = Number(process.env.BENCH_RATE_WARM_MS != null ? process.env.BENCH
 // The fixed-rate run's load generator with a 2 MB semi-space: with V8's default young generation its own
 // scavenges grew to 15-28 ms within each run (on Node 26: the closed client sockets it keeps reachable until
 // its next mark-compact), and every connect in flight during one waited for it, whatever the server; at 2 MB
-// they stay at ~1-2 ms (docs/capacity.md §1, 2026-12-07, 11:40). BENCH_RATE_LOAD_NODE_ARGS overrides ("" for V8's defaults).
-P.rateLoadNodeArgs = (process.env.BENCH_RATE_LOAD_NODE_ARGS != null ? process.env.BENCH_RATE_LOAD_NODE_ARGS : '--max-semi-space-size=2').split(' ').filter(Boolean);
+// they stay at ~1-2 ms. It then promotes more, and met 2-3 mark-compacts (4-7 ms pauses) in each measured
+// window; a 512 MB old generation from the start puts its first one past the end of the run
+// (docs/capacity.md §1, 2026-12-07, 11:40). BENCH_RATE_LOAD_NODE_ARGS overrides ("" for V8's defaults).
+P.rateLoadNodeArgs = (process.env.BENCH_RATE_LOAD_NODE_ARGS != null ? process.env.BENCH_RATE_LOAD_NODE_ARGS : '--max-semi-space-size=2 --initial-old-space-size=512').split(' ').filter(Boolean);
 P.room = { senders: 20, subscribers: 200, ratePerSender: Number(process.env.BENCH_ROOM_RATE || 5) };
 // each socket needs one fd in the loader and one in the server
 if (P.memSockets > FD_HARD - 500) P.memSockets = Math.max(1000, Math.floor((FD_HARD - 500) / 1000) * 1000);
