@@ -11,7 +11,9 @@
 //     of incremental marking to the end of the atomic pause (with
 //     --single-threaded-gc all of the marking runs on the server's main thread);
 //   - a GC pause, the server's (a scavenge) or the load generator's own (any kind;
-//     it stamps the start and reads `ready`), whichever covers more of the wait;
+//     it stamps the start and reads `ready`), whichever covers more of the wait,
+//     if that is at least a quarter of it (a 2 ms pause inside an 80 ms wait is
+//     not what the connect waited on);
 //   - the server busy: at least 80% of a core over the 50 ms before its `ready`;
 //   - the load generator busy, the same way (it stamps the start and reads `ready`);
 //   - nothing seen.
@@ -57,7 +59,7 @@ function attribute({ connects, ownCpu = [], ownGc = [], server = { gc: [], gaps:
     const e = s + r;
     let cause;
     if (cycles.some(([a, b]) => overlaps(s, e, a, b))) cause = CAUSES[0];
-    else if (cover(scavenges, s, e) > 0 || cover(ownGc, s, e) > 0) cause = cover(scavenges, s, e) >= cover(ownGc, s, e) ? CAUSES[1] : CAUSES[2];
+    else if (Math.max(cover(scavenges, s, e), cover(ownGc, s, e)) >= (e - s) / 4) cause = cover(scavenges, s, e) >= cover(ownGc, s, e) ? CAUSES[1] : CAUSES[2];
     else if (busy(server.cpu || [], e - 50, e) >= 0.8) cause = CAUSES[3];
     else if (busy(ownCpu, e - 50, e) >= 0.8) cause = CAUSES[4];
     else cause = CAUSES[5];
