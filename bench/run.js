@@ -36,9 +36,9 @@ const P = QUICK
 // 1.5 s, and still its first 250 ms after a 1.5 s warm-up; not after 4 s (docs/capacity.md §1).
 P.rateWarmMs = Number(process.env.BENCH_RATE_WARM_MS != null ? process.env.BENCH_RATE_WARM_MS : QUICK ? 1000 : 4000);
 // The fixed-rate run's load generator with a 2 MB semi-space: with V8's default young generation its own
-// scavenges grew to 15-28 ms within each run (on Node 26: the closed client sockets it keeps reachable until
-// its next mark-compact), and every connect in flight during one waited for it, whatever the server; at 2 MB
-// they stay at ~1-2 ms. It then promotes more, and met 2-3 mark-compacts (4-7 ms pauses) in each measured
+// scavenges grew to 15-28 ms within each run (most likely the closed client sockets it keeps reachable until
+// its next mark-compact, as the server did), and every connect in flight during one waited for it, whatever
+// the server; at 2 MB most take 1-2 ms. It then promotes more, and met 2-3 mark-compacts (4-7 ms pauses) in each measured
 // window; a 512 MB old generation from the start puts its first one past the end of the run
 // (docs/capacity.md §1, 2026-12-07, 11:40). BENCH_RATE_LOAD_NODE_ARGS overrides ("" for V8's defaults).
 P.rateLoadNodeArgs = (process.env.BENCH_RATE_LOAD_NODE_ARGS != null ? process.env.BENCH_RATE_LOAD_NODE_ARGS : '--max-semi-space-size=2 --initial-old-space-size=512').split(' ').filter(Boolean);

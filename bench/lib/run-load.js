@@ -7,8 +7,8 @@ const ROOT = path.resolve(__dirname, '..', '..');
 /**
  * Runs one load-generator process (bench/load/client.js) on CPU 0 against
  * `server`; samples the server's CPU at the generator's marks (`serverCpuUs`
- * in the result). `cfg.nodeArgs`: node flags for the generator. `onHolding(info)`: the generator holds its sockets open until
- * it resolves.
+ * in the result). `cfg.nodeArgs`: node flags for the generator.
+ * `onHolding(info)`: the generator holds its sockets open until it resolves.
  */
 function runLoad(server, { nodeArgs = [], ...cfg }, { onHolding, timeoutMs = 180000 } = {}) {
   return new Promise((resolve) => {
