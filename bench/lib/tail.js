@@ -57,9 +57,10 @@ function attribute({ connects, ownCpu = [], ownGc = [], server = { gc: [], gaps:
   const counts = Object.fromEntries(CAUSES.map((c) => [c, 0]));
   for (const [s, , r] of slow) {
     const e = s + r;
+    const byServer = cover(scavenges, s, e); const byLoader = cover(ownGc, s, e);
     let cause;
     if (cycles.some(([a, b]) => overlaps(s, e, a, b))) cause = CAUSES[0];
-    else if (Math.max(cover(scavenges, s, e), cover(ownGc, s, e)) >= (e - s) / 4) cause = cover(scavenges, s, e) >= cover(ownGc, s, e) ? CAUSES[1] : CAUSES[2];
+    else if (Math.max(byServer, byLoader) >= (e - s) / 4) cause = byServer >= byLoader ? CAUSES[1] : CAUSES[2];
     else if (busy(server.cpu || [], e - 50, e) >= 0.8) cause = CAUSES[3];
     else if (busy(ownCpu, e - 50, e) >= 0.8) cause = CAUSES[4];
     else cause = CAUSES[5];
