@@ -234,14 +234,29 @@ ${clock}
  * Paired rounds for the ratios a change is judged by. This machine's speed
  * drifts (the same server measured 470 and 800 µs per connect a few minutes
  * apart), and RUNS long runs per server catch different stretches of it; so
- * each ratio here comes from BENCH_PAIRED_ROUNDS short rounds, the two servers
- * back to back in alternating order, and is the median of the per-round ratios.
+ * each ratio here comes from BENCH_PAIRED_ROUNDS short rounds and is the median
+ * of the per-round ratios. Every server a metric compares runs once in each of
+ * its rounds, back to back, so each ratio (Portcullis against the baseline, and
+ * the two halves of it through the baseline inside Portcullis) comes from the
+ * same stretches of the machine: measured pair after pair, minutes apart, the
+ * halves multiplied out to 1.03× and 1.06× while the direct ratio read 1.42×
+ * and 1.19× (docs/capacity.md §1, 2026-12-07, 14:15). The order turns through
+ * every rotation of the servers and of their reverse, so each server is as
+ * often first as last, and each before the other of any two as often as after.
  */
 const PAIRED_HEAD = ['metric', 'server', 'against', 'its value', 'server\'s value', 'ratio', 'range', 'rounds', 'target', 'status'];
 // `inside`: the baseline's code run inside a Portcullis process (bench/servers/inside-baseline.js).
 const PAIRED_NAMES = { portcullis: 'Portcullis', baseline: 'baseline', before: 'before', inside: 'baseline inside Portcullis' };
+
+/** The orders a round's servers run in, turn by turn: every rotation of `keys`, then every rotation of it reversed. */
+function roundOrders(keys) {
+  const rotations = (list) => list.map((_, i) => [...list.slice(i), ...list.slice(0, i)]);
+  return keys.length < 2 ? [keys] : [...rotations(keys), ...rotations([...keys].reverse())];
+}
+
 async function pairedRounds(live) {
-  const rounds = Number(process.env.BENCH_PAIRED_ROUNDS || (QUICK ? 10 : 16));
+  // A multiple of 6: three servers' orders come round whole.
+  const rounds = Number(process.env.BENCH_PAIRED_ROUNDS || (QUICK ? 12 : 18));
   // [against, server, connect metrics only]
   const pairs = [['before', 'portcullis'], ['baseline', 'portcullis'], ['inside', 'portcullis', true], ['baseline', 'inside', true]].filter(([a, b]) => live[a] && live[b]);
   const connect = (auth) => (s) => ({ scenario: 'connect', count: QUICK ? 500 : 2000, maxMs: P.connectMs, concurrency: P.concurrency, auth, token: s.token, conversationId: s.conversationId });
@@ -251,19 +266,29 @@ async function pairedRounds(live) {
     ['server CPU µs / connect, first-frame', connect('frame'), (r) => r.serverCpuUs / r.ok, 1.35, true],
     ['server CPU µs / chat message (fan-out 1→100)', (s) => ({ scenario: 'fanout', subscribers: 100, messages: QUICK ? 200 : 600, maxMs: P.fanMs, window: 4, bytes: 100, auth: 'header', ...s.fanout }), (r) => r.serverCpuUs / r.sent, null, false],
   ];
+  // BENCH_PAIRED_METRICS=header,first-frame: only the metrics whose label holds one of these.
+  const only = process.env.BENCH_PAIRED_METRICS ? process.env.BENCH_PAIRED_METRICS.split(',') : null;
   const rows = [];
-  for (const [a, b, connectsOnly] of pairs) {
-    for (const [label, makeCfg, value, target, isConnect] of metrics) {
-      if (connectsOnly && !isConnect) continue;
+  for (const [label, makeCfg, value, target, isConnect] of metrics) {
+    if (only && !only.some((m) => label.includes(m))) continue;
+    const mine = pairs.filter(([, , connectsOnly]) => isConnect || !connectsOnly);
+    const keys = Object.keys(PAIRED_NAMES).filter((k) => mine.some(([a, b]) => a === k || b === k));
+    const orders = roundOrders(keys);
+    const values = Object.fromEntries(keys.map((k) => [k, []]));
+    for (let i = 0; i < rounds; i++) {
+      const got = {};
+      for (const k of orders[i % orders.length]) {
+        const r = await runLoad(live[k], makeCfg(live[k]));
+        got[k] = r.error || r.errors ? NaN : value(r);
+      }
+      for (const k of keys) values[k].push(got[k]);
+      if (process.env.BENCH_PAIRED_VERBOSE === '1') log(`    ${label}, round ${i + 1}: ${orders[i % orders.length].map((k) => `${k} ${fmt.n(got[k])}`).join(', ')}`);
+    }
+    for (const [a, b] of mine) {
       const va = []; const vb = []; const ratios = [];
       for (let i = 0; i < rounds; i++) {
-        const order = i % 2 ? [b, a] : [a, b];
-        const got = {};
-        for (const k of order) {
-          const r = await runLoad(live[k], makeCfg(live[k]));
-          got[k] = r.error || r.errors ? NaN : value(r);
-        }
-        if (Number.isFinite(got[a]) && Number.isFinite(got[b])) { va.push(got[a]); vb.push(got[b]); ratios.push(got[b] / got[a]); }
+        const x = values[a][i]; const y = values[b][i];
+        if (Number.isFinite(x) && Number.isFinite(y)) { va.push(x); vb.push(y); ratios.push(y / x); }
       }
       const sorted = [...ratios].sort((x, y) => x - y);
       log(`  paired ${b} / ${a}, ${label}: median ratio ${fmt.n(median(ratios), 2)}× (${ratios.length} rounds, ${fmt.n(sorted[0], 2)}–${fmt.n(sorted[sorted.length - 1], 2)}×)`);
@@ -337,7 +362,7 @@ async function main() {
   const elapsed = (Date.now() - started) / 1000;
   log(`\n${plain(t.head, t.rows)}\n\n${plain(t.vhead, t.vrows)}\n`);
   if (R.before && R.portcullis && !R.before.skipped && !R.portcullis.skipped) log(`${abTable(R.before, R.portcullis)}\n`);
-  if (paired.length) log(`Paired rounds (median of per-round ratios, alternating order):\n${plain(PAIRED_HEAD, paired)}\n`);
+  if (paired.length) log(`Paired rounds (median of per-round ratios, every server once a round, the order turning):\n${plain(PAIRED_HEAD, paired)}\n`);
   if (reauth) log(reauth.text);
   for (const s of skipped) log(s);
   log(`done in ${elapsed.toFixed(0)} s`);
