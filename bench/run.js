@@ -38,8 +38,8 @@ P.rateWarmMs = Number(process.env.BENCH_RATE_WARM_MS != null ? process.env.BENCH
 // The fixed-rate run's load generator with a 2 MB semi-space: with V8's default young generation its own
 // scavenges grew to 15-28 ms within each run (most likely the closed client sockets it keeps reachable until
 // its next mark-compact, as the server did), and every connect in flight during one waited for it, whatever
-// the server; at 2 MB most take 1-2 ms. It then promotes more, and met 2-3 mark-compacts (4-7 ms pauses) in each measured
-// window; a 512 MB old generation from the start puts its first one past the end of the run
+// the server; at 2 MB most take 1-2 ms. It then promotes more, and met 2-3 mark-compacts (4-7 ms pauses) in
+// each measured window; a 512 MB old generation from the start puts its first one past the end of the run
 // (docs/capacity.md §1, 2026-12-07, 11:40). BENCH_RATE_LOAD_NODE_ARGS overrides ("" for V8's defaults).
 P.rateLoadNodeArgs = (process.env.BENCH_RATE_LOAD_NODE_ARGS != null ? process.env.BENCH_RATE_LOAD_NODE_ARGS : '--max-semi-space-size=2 --initial-old-space-size=512').split(' ').filter(Boolean);
 P.room = { senders: 20, subscribers: 200, ratePerSender: Number(process.env.BENCH_ROOM_RATE || 5) };
@@ -240,7 +240,7 @@ ${clock}
  * the two halves of it through the baseline inside Portcullis) comes from the
  * same stretches of the machine: measured pair after pair, minutes apart, the
  * halves multiplied out to 1.03× and 1.06× while the direct ratio read 1.42×
- * and 1.19× (docs/capacity.md §1, 2026-12-07, 14:15). The order turns through
+ * and 1.19× (docs/capacity.md §1, 2026-12-07, 14:12). The order turns through
  * every rotation of the servers and of their reverse, so each server is as
  * often first as last, and each before the other of any two as often as after.
  */
