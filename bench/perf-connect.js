@@ -128,10 +128,14 @@ async function main() {
         per[k].connects += r.ok; per[k].cpuUs += r.serverCpuUs; per[k].files.push(file);
       }
     }
-    // Named once the servers are gone and V8 has written its last map entry (below).
+    // What each map holds once the rounds are over: code V8 makes after that (the shutdown's) may take the place
+    // of code the rounds ran, and would name its samples (a profile once showed Nest's module-destroy hooks on the
+    // connect path). V8 writes a line as it makes the code, so the map's size now is where the rounds' code ends.
+    const roundsEnd = {};
+    for (const [k, s] of Object.entries(live)) roundsEnd[k] = mapSize(`/tmp/perf-${s.pid}.map`);
     for (const s of Object.values(live)) await s.stop();
     for (const [k, s] of Object.entries(live)) {
-      latestNames(`/tmp/perf-${s.pid}.map`);
+      latestNames(`/tmp/perf-${s.pid}.map`, roundsEnd[k]);
       for (const file of per[k].files) per[k].total += attribute(file, per[k].samples, per[k].leaves);
     }
     report(per);
@@ -150,11 +154,15 @@ async function main() {
  * address by the first line that covers it, which names steady-state code
  * after whatever ran at startup in its place (a bench once showed multer on the
  * connect path). Rewrites the map so the latest line wins where lines overlap:
- * the samples are all taken after the warm-up, from the code that stays.
+ * the samples are all taken after the warm-up, from the code that stays. Lines
+ * past `upTo` bytes (written after the samples were taken) are dropped.
  */
-function latestNames(mapFile) {
+function latestNames(mapFile, upTo = Infinity) {
   if (!fs.existsSync(mapFile)) return;
-  const entries = fs.readFileSync(mapFile, 'utf8').split('\n').filter(Boolean).map((line, i) => {
+  let bytes = fs.readFileSync(mapFile);
+  if (upTo < bytes.length) bytes = bytes.subarray(0, bytes.lastIndexOf(0x0a, upTo - 1) + 1);
+  const text = bytes.toString('utf8');
+  const entries = text.split('\n').filter(Boolean).map((line, i) => {
     const [start, size] = line.split(' ', 2).map((h) => parseInt(h, 16));
     return { start, end: start + size, i, line };
   });
@@ -169,6 +177,11 @@ function latestNames(mapFile) {
     kept.push(e);
   }
   fs.writeFileSync(mapFile, `${kept.map((e) => e.line).join('\n')}\n`);
+}
+
+/** Bytes in a perf map so far (0 when there is none). */
+function mapSize(mapFile) {
+  try { return fs.statSync(mapFile).size; } catch { return 0; }
 }
 
 function report(per) {
