@@ -38,6 +38,15 @@ describe('ConnectionRegistry parts', () => {
     expect(registry.get(conns[1].id)).toBe(conns[1]);
   });
 
+  it('finds a socket by an id given as other text (the admin API\'s), counts a socket admitted twice once, and finds nothing for ids it does not hold', () => {
+    const conns = sockets(SHARDS * 4);
+    const registry = registryOf(conns);
+    registry.admit(conns[5]);
+    expect(registry.size).toBe(conns.length);
+    for (const c of conns) expect(registry.get([...c.id].join(''))).toBe(c);
+    for (const id of [randomUUID(), '', 'x', conns[7].id.toUpperCase()]) expect(registry.get(id)).toBeUndefined();
+  });
+
   it('maps any id to a part, hex or not', () => {
     for (const id of ['', 'x', 'ZZ', '00', 'ff', 'FF', 'not-a-uuid']) {
       const i = shardOf(id);
