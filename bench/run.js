@@ -69,8 +69,11 @@ async function busyShare(ms = 1000) {
 
 /**
  * Runs every scenario `RUNS` times, interleaving the servers within each run
- * (run 1: A, B, C; run 2: A, B, C; ...) so slow drifts in the machine's
- * background load spread evenly over the servers compared.
+ * so slow drifts in the machine's background load spread evenly over the
+ * servers compared, and starting each run one server further on (run 1: A, B,
+ * C; run 2: B, C, A; run 3: C, A, B; ...), so no server always runs just after
+ * the same one: the servers share a CPU, and what one still does after its run
+ * (closing its sockets, its collector) falls in the next one's.
  */
 async function benchAll(live, ctx) {
   const out = {}; for (const k of Object.keys(live)) out[k] = { notes: live[k].note ? [live[k].note] : [] };
@@ -80,7 +83,9 @@ async function benchAll(live, ctx) {
     if (!wanted(name)) return;
     const runs = {}; for (const k of Object.keys(live)) runs[k] = [];
     for (let i = 0; i < (opts.runs || RUNS); i++) {
-      for (const [k, server] of Object.entries(live)) {
+      const keys = Object.keys(live);
+      for (const k of keys.map((_, j) => keys[(i + j) % keys.length])) {
+        const server = live[k];
         if (!alive(k)) { errs(k, `${name} run ${i + 1}`, { error: 'server process is gone' }); continue; }
         const cfg = makeCfg(k, server);
         if (!cfg) continue;

@@ -14,9 +14,10 @@ const port = Number(process.env.BENCH_PROBE_PORT || 0);
 const stats = (h) => ({ p50: h.percentile(50) / 1e6, p99: h.percentile(99) / 1e6, max: h.max / 1e6, mean: h.mean / 1e6, count: h.count });
 
 if (port) {
-  // For the re-auth scenario: /eld/reset starts a window, /eld reads it.
+  // For the re-auth scenario: /eld/reset starts a window, /eld reads it and ends it. The histogram's 1 ms
+  // timer runs only inside a window: left on, it woke every idle server on the servers' shared CPU a thousand
+  // times a second, which took the cache from whichever server was being measured (docs/capacity.md §1).
   const eld = monitorEventLoopDelay({ resolution: 1 });
-  eld.enable();
   // For the soak (bench/soak/): /soak/window closes the current window and
   // starts the next (the runner calls it every 10 s, so server and client
   // windows line up); /soak/mark starts the "overall" histogram (warm-up over).
@@ -62,8 +63,8 @@ if (port) {
   const srv = http.createServer((req, res) => {
     if (req.url === '/trace/start') { traceStart(); return json(res, {}); }
     if (req.url === '/trace/stop') return json(res, traceStop());
-    if (req.url === '/eld/reset') { eld.reset(); res.end('{}'); return; }
-    if (req.url === '/eld') return json(res, stats(eld));
+    if (req.url === '/eld/reset') { eld.reset(); eld.enable(); res.end('{}'); return; }
+    if (req.url === '/eld') { eld.disable(); return json(res, stats(eld)); }
     if (req.url === '/soak/start') {
       win = win || monitorEventLoopDelay({ resolution: 1 }); all = all || monitorEventLoopDelay({ resolution: 1 });
       win.enable(); all.enable(); win.reset(); all.reset();
