@@ -16,7 +16,7 @@ const stats = (h) => ({ p50: h.percentile(50) / 1e6, p99: h.percentile(99) / 1e6
 if (port) {
   // For the re-auth scenario: /eld/reset starts a window, /eld reads it and ends it. The histogram's 1 ms
   // timer runs only inside a window: left on, it woke every idle server on the servers' shared CPU a thousand
-  // times a second, which took the cache from whichever server was being measured (docs/capacity.md §1).
+  // times a second, taking CPU time (and, with it, cache) from whichever server was being measured (docs/capacity.md §1).
   const eld = monitorEventLoopDelay({ resolution: 1 });
   // For the soak (bench/soak/): /soak/window closes the current window and
   // starts the next (the runner calls it every 10 s, so server and client
