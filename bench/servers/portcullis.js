@@ -85,7 +85,13 @@ const makePortcullis = (root, key, label) => ({
     const keep = (d) => { log = (log + d).slice(-4000); };
     child.stdout.on('data', keep); child.stderr.on('data', keep);
     // BENCH_SERVER_LOG=<file>: the server's whole stdout and stderr there too (e.g. with BENCH_SERVER_NODE_ARGS=--trace-gc).
-    if (process.env.BENCH_SERVER_LOG) { const f = fs.createWriteStream(process.env.BENCH_SERVER_LOG); child.stdout.pipe(f); child.stderr.pipe(f); }
+    // Both streams into one file, which ends once the child's stdio has closed: stop() resolves with the whole log written.
+    let logWritten = Promise.resolve();
+    if (process.env.BENCH_SERVER_LOG) {
+      const f = fs.createWriteStream(process.env.BENCH_SERVER_LOG);
+      child.stdout.pipe(f, { end: false }); child.stderr.pipe(f, { end: false });
+      logWritten = new Promise((r) => child.once('close', () => f.end(r)));
+    }
     let exited = null;
     child.on('exit', (c) => { exited = c; });
     const stop = async () => {
@@ -93,6 +99,7 @@ const makePortcullis = (root, key, label) => ({
         child.kill('SIGTERM');
         await new Promise((r) => { child.once('exit', r); setTimeout(() => { child.kill('SIGKILL'); r(); }, 12000); });
       }
+      await logWritten;
       fs.rmSync(dir, { recursive: true, force: true });
     };
     const base = `http://127.0.0.1:${port}`;

@@ -44,7 +44,8 @@ if (port) {
     // What V8 holds, by space ([committed, used] bytes): which space a rise in heapTotal is in.
     const spaces = {};
     for (const s of v8.getHeapSpaceStatistics()) spaces[s.space_name.replace(/_space$/, '')] = [s.space_size, s.space_used_size];
-    return { at: Date.now(), rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, spaces, cpuUserUs: c.user, cpuSystemUs: c.system, gc };
+    // uptimeMs: performance.now(), the clock of the stall lines below (bench/soak/gc-anatomy.js lines the span up by it).
+    return { at: Date.now(), uptimeMs: performance.now(), rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, spaces, cpuUserUs: c.user, cpuSystemUs: c.system, gc };
   };
   const json = (res, body) => { res.setHeader('content-type', 'application/json'); res.end(JSON.stringify(body)); };
   // BENCH_TAIL=1 (bench/run.js): /trace/start records, until /trace/stop returns them, the server's GC

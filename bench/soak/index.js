@@ -8,6 +8,7 @@
 // child process ended on exit or error. Prints figures and writes the soak
 // section of docs/benchmarks.md; asserts nothing.
 const fs = require('node:fs');
+const os = require('node:os');
 const path = require('node:path');
 const readline = require('node:readline');
 const { execFileSync } = require('node:child_process');
@@ -17,6 +18,7 @@ const { hist, addEncoded } = require('../lib/stats');
 const { writeSoakSection } = require('../lib/benchmarks-doc');
 const { makePopulation } = require('./setup');
 const { summarize: summarizeRun, render, warmChurnText } = require('./report');
+const { anatomy, render: renderAnatomy } = require('./gc-anatomy');
 const { calibrate } = require('../lib/calibrate');
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -120,6 +122,16 @@ async function main() {
     `~${S.reauthPerS} re-auths/s (JWT_ACCESS_TTL=${S.ttlS}s, WS_REAUTH_LEAD_MS=${S.leadMs}), churn ${S.churnPerS * 100}%/s${S.warmChurn.length ? ` (first ${warmChurnText(S)})` : ''}, room of ${S.room} sockets (${S.users} users) at ${S.chatPerS} msg/s, ` +
     `heartbeat ${S.heartbeatMs || 'default (30000)'} ms; load average ${loadavg()}; taskset ${HAS_TASKSET ? 'clients → CPU 0, server → CPU 1' : 'no'}`);
 
+  // SOAK_GC_ANATOMY=1: V8's GC traces and the probe's stall lines into one server log, and at the end what each
+  // stall of the measured span was made of (bench/soak/gc-anatomy.js). The traces cost the server a little (V8
+  // prints a line for each incremental marking step): a run for diagnosis, not for the figures.
+  const anatomyLog = process.env.SOAK_GC_ANATOMY === '1' ? (process.env.BENCH_SERVER_LOG || path.join(os.tmpdir(), `soak-gc-${process.pid}.log`)) : null;
+  if (anatomyLog) {
+    process.env.BENCH_SERVER_NODE_ARGS = `${process.env.BENCH_SERVER_NODE_ARGS || ''} --trace-gc-nvp --trace-incremental-marking --trace-evacuation`.trim();
+    process.env.BENCH_STALL_LOG_MS = process.env.BENCH_STALL_LOG_MS || '40';
+    process.env.BENCH_SERVER_LOG = anatomyLog;
+    log(`GC anatomy: V8's traces and stalls of ${process.env.BENCH_STALL_LOG_MS} ms or more into ${anatomyLog}`);
+  }
   const extraEnv = { JWT_ACCESS_TTL: String(S.ttlS), WS_REAUTH_LEAD_MS: String(S.leadMs), ...(S.heartbeatMs ? { WS_HEARTBEAT_MS: String(S.heartbeatMs) } : {}) };
   server = await portcullis.start({ env: extraEnv });
   log(`server: pid ${server.pid}, port ${server.target.port}`);
@@ -185,7 +197,7 @@ async function main() {
   churnTimers.forEach(clearTimeout);
   const overall = marked ? await probe('/soak/overall') : null;
   const controlOverall = marked ? (await control.get('/soak/overall')).eld : null;
-  await probe('/soak/stop');
+  const stopped = await probe('/soak/stop');
   const finals = sumStats(await ask('stop', 'STATS', 30000));
   await Promise.all(children.map((c) => c.wait('HELD', 30000).catch(() => null)));
   const held = await probe('/mem'); // after two full GCs, the sockets still open (the measurement is over: this GC's pause is not counted)
@@ -197,6 +209,10 @@ async function main() {
   const result = summarizeRun({ S, commit, loadavgStart, ramp, rampServer, rampControl, controlOverall, empty, held, windows, overall, marked, finals, loadavgEnd: loadavg(), speed: [speedStart, calibrate(HAS_TASKSET ? 1 : null)], elapsedS: (Date.now() - t0) / 1000, serverCpuTotalS, taskset: HAS_TASKSET });
   const { text, md } = render(result);
   log(`\n${text}`);
+  if (anatomyLog && marked) {
+    const gc = anatomy(fs.readFileSync(anatomyLog, 'utf8'), { from: marked.uptimeMs, to: stopped.uptimeMs });
+    log(`\nafter warm-up (server log ${anatomyLog}; every stall: node bench/soak/gc-anatomy.js <log> ${marked.uptimeMs.toFixed(0)} ${stopped.uptimeMs.toFixed(0)} --each)\n${renderAnatomy(gc, { minMs: Number(process.env.BENCH_STALL_LOG_MS) })}`);
+  }
   if (process.env.SOAK_WRITE_DOCS !== '0') {
     writeSoakSection(path.join(ROOT, 'docs', 'benchmarks.md'), md);
     log('wrote the soak section of docs/benchmarks.md');
