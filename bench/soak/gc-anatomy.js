@@ -6,7 +6,8 @@
 //  - V8's --trace-incremental-marking "Start (...)" lines (a major GC's marking begins: on one thread,
 //    V8 first finishes sweeping what the last mark-compact left, all at once),
 //  - optionally --trace-evacuation (the pages a mark-compact evacuated: young objects copied, young pages
-//    promoted whole (page_evacuation=1; V8 prints them with new_space=0, as the page now is), old pages compacted).
+//    promoted whole, old pages compacted). A page promoted whole is the one with page_evacuation=1; on Node 26
+//    its line says new_space=0 (no line had both flags set in the traces of docs/capacity.md §2, 2026-12-07).
 // V8 stamps its lines in ms since the isolate was made, the probe in performance.now(), ms since the
 // process started: a few ms apart, inside the slack below.
 // `npm run bench:soak` with SOAK_GC_ANATOMY=1 sets all this up and prints the table for the measured
