@@ -78,4 +78,15 @@ function httpJson(method, url, body, headers = {}, agent = undefined, retried = 
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-module.exports = { cpuUs, minorFaults, rssBytes, freePort, spawnPinned, httpJson, sleep, HAS_TASKSET, CLK_TCK };
+/**
+ * BENCH_SERVER_LOG=<file>: a server's whole stdout and stderr into one file, which ends once the child's stdio
+ * has closed. Resolves then (at once when there is no file): a stop() that awaits it leaves the log written whole.
+ */
+function logToFile(child, file = process.env.BENCH_SERVER_LOG) {
+  if (!file) return Promise.resolve();
+  const f = fs.createWriteStream(file);
+  child.stdout.pipe(f, { end: false }); child.stderr.pipe(f, { end: false });
+  return new Promise((r) => child.once('close', () => f.end(r)));
+}
+
+module.exports = { cpuUs, minorFaults, rssBytes, freePort, spawnPinned, httpJson, sleep, logToFile, HAS_TASKSET, CLK_TCK };

@@ -9,7 +9,7 @@ const os = require('node:os');
 const path = require('node:path');
 const crypto = require('node:crypto');
 const { execFileSync } = require('node:child_process');
-const { spawnPinned, freePort, httpJson, sleep } = require('../lib/proc');
+const { spawnPinned, freePort, httpJson, sleep, logToFile } = require('../lib/proc');
 const jwt = require('jsonwebtoken');
 const { wsDriver } = require('../load/drivers');
 
@@ -85,13 +85,7 @@ const makePortcullis = (root, key, label) => ({
     const keep = (d) => { log = (log + d).slice(-4000); };
     child.stdout.on('data', keep); child.stderr.on('data', keep);
     // BENCH_SERVER_LOG=<file>: the server's whole stdout and stderr there too (e.g. with BENCH_SERVER_NODE_ARGS=--trace-gc).
-    // Both streams into one file, which ends once the child's stdio has closed: stop() resolves with the whole log written.
-    let logWritten = Promise.resolve();
-    if (process.env.BENCH_SERVER_LOG) {
-      const f = fs.createWriteStream(process.env.BENCH_SERVER_LOG);
-      child.stdout.pipe(f, { end: false }); child.stderr.pipe(f, { end: false });
-      logWritten = new Promise((r) => child.once('close', () => f.end(r)));
-    }
+    const logWritten = logToFile(child);
     let exited = null;
     child.on('exit', (c) => { exited = c; });
     const stop = async () => {

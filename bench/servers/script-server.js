@@ -1,11 +1,10 @@
 'use strict';
 // Adapter for the two reference servers (baseline.js, socketio.js): spawn on
 // CPU 1 with the memory probe preloaded, wait for `LISTENING <port>`.
-const fs = require('node:fs');
 const path = require('node:path');
 const jwt = require('jsonwebtoken');
 const crypto = require('node:crypto');
-const { spawnPinned, freePort } = require('../lib/proc');
+const { spawnPinned, freePort, logToFile } = require('../lib/proc');
 
 function makeAdapter({ key, label, script, driver }) {
   return {
@@ -21,7 +20,7 @@ function makeAdapter({ key, label, script, driver }) {
       let stderr = '';
       child.stderr.on('data', (d) => { stderr += d; });
       // BENCH_SERVER_LOG=<file>: the server's whole stdout and stderr there too, as for Portcullis (bench/servers/portcullis.js).
-      if (process.env.BENCH_SERVER_LOG) { const f = fs.createWriteStream(process.env.BENCH_SERVER_LOG); child.stdout.pipe(f); child.stderr.pipe(f); }
+      const logWritten = logToFile(child);
       const port = await new Promise((resolve, reject) => {
         let out = '';
         const t = setTimeout(() => reject(new Error(`${label} did not start: ${stderr}`)), 15000);
@@ -35,7 +34,7 @@ function makeAdapter({ key, label, script, driver }) {
         target: { driver, port, wsPath: '/ws/conversations/:id' },
         token: sign(crypto.randomUUID()), conversationId: 'bench-connect',
         fanout: { conversationId: 'bench-fanout', senderToken: sender, subscriberToken: sign(crypto.randomUUID()) },
-        async stop() { child.kill('SIGTERM'); await new Promise((r) => { if (child.exitCode !== null) r(); else { child.once('exit', r); setTimeout(() => { child.kill('SIGKILL'); r(); }, 3000); } }); },
+        async stop() { child.kill('SIGTERM'); await new Promise((r) => { if (child.exitCode !== null) r(); else { child.once('exit', r); setTimeout(() => { child.kill('SIGKILL'); r(); }, 3000); } }); await logWritten; },
       };
     },
   };
